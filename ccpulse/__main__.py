@@ -1,0 +1,3 @@
+from ccpulse.cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""``ccpulse demo``: the whole pipeline on one machine, embedded services included."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import redis
+
+from ccpulse.embedded import Service, free_port, port_open, start_broker, start_redis, wait_until
+from ccpulse.settings import Settings
+from exporters.view import View, read_view
+from stream.topics import ensure_topics
+from windows.kpis import compute
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    exporter_port: int
+    calls_per_s: float
+    seed: int
+    queues: str | None
+    services: list[Service] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
+    logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ccpulse-demo-")))
+
+    def start(self) -> dict[str, str]:
+        env = dict(os.environ)
+        bootstrap, redis_url = self.settings.kafka_bootstrap, self.settings.redis_url
+        if not bootstrap:
+            broker = start_broker()
+            self.services.append(broker)
+            bootstrap = f"127.0.0.1:{broker.port}"
+            print(f"  kafka   embedded Tansu broker at {bootstrap}")
+        else:
+            print(f"  kafka   {bootstrap}")
+        if not redis_url:
+            server = start_redis()
+            self.services.append(server)
+            redis_url = f"redis://127.0.0.1:{server.port}/0"
+            print(f"  redis   embedded redis-server at {redis_url}")
+        else:
+            print(f"  redis   {redis_url}")
+        env.update(CCPULSE_KAFKA_BOOTSTRAP=bootstrap, CCPULSE_REDIS_URL=redis_url,
+                   CCPULSE_WORKER_WEB_PORT=str(free_port()))
+        self.settings = self.settings.model_copy(
+            update={"kafka_bootstrap": bootstrap, "redis_url": redis_url})
+        asyncio.run(ensure_topics(self.settings))
+        self._spawn("worker", ["worker"], env)
+        self._spawn("exporter", ["exporter", "--port", str(self.exporter_port)], env)
+        simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed)]
+        if self.queues:
+            simulate += ["--queues", self.queues]
+        self._spawn("simulator", simulate, env)
+        wait_until(lambda: port_open(self.exporter_port), 20, "the exporter")
+        return env
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = (self.logdir / f"{name}.log").open("wb")
+        process = subprocess.Popen([sys.executable, "-m", "ccpulse", *args], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.children.append(Child(name, process, log))
+
+    def check_children(self) -> None:
+        for child in self.children:
+            code = child.process.poll()
+            if code is not None:
+                raise RuntimeError(f"the {child.name} exited with code {code}; "
+                                   f"see {self.logdir / (child.name + '.log')}")
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        for service in reversed(self.services):
+            service.stop()
+        self.children.clear()
+        self.services.clear()
+
+
+def summary(view: View, settings: Settings, events_per_s: float) -> str:
+    policies = settings.policies()
+    lines = [f"{time.strftime('%H:%M:%S')}  {events_per_s:.1f} events/s",
+             f"  {'queue':<12} {'SL 15m':>7} {'target':>6} {'ASA 15m':>8} {'offered 15m':>11} "
+             f"{'waiting':>7} {'oldest':>7}"]
+    for queue, channel in view.queue_keys():
+        policy = policies.for_queue(queue)
+        kpis = compute(view.windows["15m"].get((queue, channel)) or [0] * 11, policy)
+        waiting, oldest_ms, _ = view.live.get((queue, channel), [0, 0, 0])
+        oldest = (view.now_ms - oldest_ms) / 1000 if waiting else 0.0
+        sl = "-" if kpis.service_level != kpis.service_level else f"{kpis.service_level:.1%}"
+        asa = kpis.average_speed_of_answer_s
+        lines.append(f"  {queue:<12} {sl:>7} {policy.target:>6.0%} "
+                     f"{'-' if asa != asa else f'{asa:.1f}s':>8} {kpis.offered:>11} "
+                     f"{waiting:>7} {oldest:>6.0f}s")
+    return "\n".join(lines)
+
+
+def run_demo(settings: Settings, exporter_port: int, calls_per_s: float, seed: int,
+             queues: str | None, duration_s: float | None, every_s: float = 5.0) -> None:
+    demo = Demo(settings, exporter_port, calls_per_s, seed, queues)
+    print("ccpulse demo starting")
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        demo.start()
+        print(f"  metrics http://127.0.0.1:{exporter_port}/metrics")
+        print(f"  logs    {demo.logdir}")
+        print("  Ctrl-C stops everything\n")
+        assert demo.settings.redis_url
+        client = redis.Redis.from_url(demo.settings.redis_url)
+        calendar = demo.settings.engine_config().calendar
+        started = time.monotonic()
+        last_count, last_t = 0, time.monotonic()
+        while duration_s is None or time.monotonic() - started < duration_s:
+            time.sleep(every_s)
+            demo.check_children()
+            view = read_view(client, demo.settings.redis_prefix, calendar,
+                             time.time_ns() // 1_000_000, demo.settings.clock == "event")
+            count = view.counter("processed")
+            now = time.monotonic()
+            rate = (count - last_count) / (now - last_t)
+            last_count, last_t = count, now
+            print(summary(view, demo.settings, rate), flush=True)
+    except KeyboardInterrupt:
+        print("\nstopping")
+    finally:
+        demo.stop()
+        print("ccpulse demo stopped")

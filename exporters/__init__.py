@@ -1,0 +1,1 @@
+"""Outputs: the Prometheus exporter and what it reads."""

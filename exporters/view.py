@@ -1,0 +1,131 @@
+"""Reads every partition's published state from Redis and sums it per queue.
+
+A partition's stored window totals are used only while they still describe the
+current window: a tumbling window of an earlier period, or a sliding window the
+partition's clock has not reached, counts as empty. This keeps a stopped or
+idle worker from showing yesterday's ``today``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+import redis
+
+from stream.redis_store import partition_key, partitions_key
+from windows import aggregate as a
+from windows.timeframes import REPORTED_WINDOWS, Calendar, WindowKind
+
+QueueKey = tuple[str, str]
+
+
+@dataclass
+class PartitionMeta:
+    partition_id: str
+    offset: int
+    now_ms: int
+    counters: dict[str, int]
+    highwater: int | None
+
+    @property
+    def lag(self) -> int | None:
+        return None if self.highwater is None else max(0, self.highwater - self.offset - 1)
+
+
+@dataclass
+class View:
+    now_ms: int
+    windows: dict[str, dict[QueueKey, a.Agg]] = field(default_factory=dict)
+    totals: dict[QueueKey, a.Agg] = field(default_factory=dict)
+    live: dict[QueueKey, list[int]] = field(default_factory=dict)  # waiting, oldest_ms, over
+    histograms: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    partitions: list[PartitionMeta] = field(default_factory=list)
+
+    def queue_keys(self) -> list[QueueKey]:
+        keys: set[QueueKey] = set(self.totals) | set(self.live)
+        for per_window in self.windows.values():
+            keys.update(per_window)
+        return sorted(keys)
+
+    def counter(self, name: str) -> int:
+        return sum(p.counters.get(name, 0) for p in self.partitions)
+
+
+def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
+              wall_now_ms: int, event_clock: bool) -> View:
+    pids = sorted(m.decode() for m in client.smembers(partitions_key(prefix)))
+    pipe = client.pipeline(transaction=False)
+    for pid in pids:
+        for section in ("meta", "totals", "live", "hist"):
+            pipe.hgetall(partition_key(prefix, pid, section))
+    replies = pipe.execute()
+    metas: list[PartitionMeta] = []
+    raw: list[tuple[PartitionMeta, dict[bytes, bytes], dict[bytes, bytes], dict[bytes, bytes]]]
+    raw = []
+    for i, pid in enumerate(pids):
+        meta_raw, totals, live, hist = replies[4 * i: 4 * i + 4]
+        if not meta_raw:
+            continue
+        meta = _meta(pid, meta_raw)
+        metas.append(meta)
+        raw.append((meta, totals, live, hist))
+    now_ms = max((m.now_ms for m in metas), default=wall_now_ms) if event_clock else wall_now_ms
+    view = View(now_ms=now_ms, windows={w.name: {} for w in REPORTED_WINDOWS}, partitions=metas)
+    current = {w.name: calendar.window_start_ms(w, now_ms) for w in REPORTED_WINDOWS}
+    for meta, totals, live, hist in raw:
+        valid = _valid_windows(calendar, current, meta.now_ms)
+        for key, value in totals.items():
+            window, queue, channel = orjson.loads(key)
+            target = view.totals if window == "total" else (
+                view.windows[window] if window in valid else None)
+            if target is not None:
+                _add(target, (queue, channel), orjson.loads(value))
+        for key, value in live.items():
+            queue, channel = orjson.loads(key)
+            waiting, oldest_ms, over = orjson.loads(value)
+            entry = view.live.get((queue, channel))
+            if entry is None:
+                view.live[(queue, channel)] = [waiting, oldest_ms, over]
+            else:
+                entry[0] += waiting
+                entry[1] = min(entry[1], oldest_ms)
+                entry[2] += over
+        for key, value in hist.items():
+            hkey = tuple(orjson.loads(key))
+            counts = orjson.loads(value)
+            existing = view.histograms.get(hkey)  # type: ignore[arg-type]
+            if existing is None or len(existing) != len(counts):
+                view.histograms[hkey] = counts  # type: ignore[index]
+            else:
+                for j, count in enumerate(counts):
+                    existing[j] += count
+    return view
+
+
+def _valid_windows(calendar: Calendar, current: dict[str, int], partition_now_ms: int) -> set[str]:
+    valid = set()
+    for spec in REPORTED_WINDOWS:
+        if spec.kind is WindowKind.SLIDING:
+            ok = partition_now_ms >= current[spec.name]
+        else:
+            ok = calendar.window_start_ms(spec, partition_now_ms) == current[spec.name]
+        if ok:
+            valid.add(spec.name)
+    return valid
+
+
+def _add(target: dict[QueueKey, a.Agg], key: QueueKey, agg: a.Agg) -> None:
+    existing = target.get(key)
+    if existing is None:
+        target[key] = agg
+    else:
+        a.add_into(existing, agg)
+
+
+def _meta(pid: str, raw: dict[bytes, bytes]) -> PartitionMeta:
+    values = {k.decode(): int(v) for k, v in raw.items()}
+    highwater = values.pop("highwater", None)
+    offset = values.pop("offset", -1)
+    now_ms = values.pop("now_ms", 0)
+    return PartitionMeta(pid, offset, now_ms, values, highwater)

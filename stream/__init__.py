@@ -1,0 +1,1 @@
+"""Event model, Faust application and the agents that fold events into windows."""

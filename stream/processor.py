@@ -1,0 +1,146 @@
+"""Folds batches of consumed records into partition state and saves them.
+
+Independent of Faust: the agents hand it plain records. For each batch it
+skips what the stored offset says was already applied, decodes, moves the
+clock, applies the events, and returns what must go to the dead-letter topic;
+``save`` then writes every touched partition in one atomic step per partition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from stream.events import Event, Rejected, decode
+from windows.clock import Clock, WallClock
+from windows.contacts import APPLIED, DUPLICATE
+from windows.partition import EngineConfig, PartitionState
+from windows.store import PartitionStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+    @property
+    def partition_id(self) -> str:
+        return f"{self.topic}:{self.partition}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    record: Record
+    reason: str
+    detail: str
+
+
+def describe(reason: str, event: Event) -> str:
+    return {
+        "already_waiting": f"contact {event.contact_id} is already waiting in a queue",
+        "not_waiting": f"contact {event.contact_id} is not waiting in queue {event.queue}",
+        "ended_while_waiting": f"contact {event.contact_id} ended while still waiting",
+    }.get(reason, f"{event.type} at {event.ts_ms} is earlier than contact "
+                  f"{event.contact_id} was queued")
+
+
+class Processor:
+    def __init__(self, config: EngineConfig, store: PartitionStore, clock: Clock,
+                 future_tolerance_ms: int = 300_000,
+                 highwater: Callable[[str, int], int | None] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.future_tolerance_ms = future_tolerance_ms
+        self.highwater = highwater
+        self.states: dict[str, PartitionState] = {}
+        self._wall = WallClock()
+        self._saved_offsets: dict[str, int] = {}
+        self._touched: set[str] = set()
+
+    # -- ownership ---------------------------------------------------------------
+    def state(self, partition_id: str) -> PartitionState:
+        state = self.states.get(partition_id)
+        if state is None:
+            stored = self.store.load(partition_id)
+            self.clock.observe(stored.now_ms)
+            state = PartitionState(self.config, self.clock.now_ms(), stored)
+            self.states[partition_id] = state
+            self._saved_offsets[partition_id] = stored.offset
+            self._touched.add(partition_id)
+        return state
+
+    def forget(self, partition_ids: Iterable[str]) -> None:
+        for pid in partition_ids:
+            self.states.pop(pid, None)
+            self._saved_offsets.pop(pid, None)
+            self._touched.discard(pid)
+
+    # -- processing ----------------------------------------------------------------
+    def fold(self, records: Sequence[Record]) -> list[DeadLetter]:
+        dead: list[DeadLetter] = []
+        decoded: list[tuple[PartitionState, Event, Record]] = []
+        wall_ms = self._wall.now_ms()
+        observe = self.clock.observe
+        for record in records:
+            state = self.state(record.partition_id)
+            if record.offset <= state.offset:
+                continue  # applied before a restart or rebalance
+            state.offset = record.offset
+            self._touched.add(record.partition_id)
+            try:
+                event = decode(record.value, wall_ms, self.future_tolerance_ms)
+            except Rejected as exc:
+                state.reject(exc.reason)
+                dead.append(DeadLetter(record, exc.reason, exc.detail))
+                continue
+            observe(event.ts_ms)
+            decoded.append((state, event, record))
+        now_ms = self.clock.now_ms()
+        for pid in self._touched:
+            self.states[pid].advance(now_ms)
+        for state, event, record in decoded:
+            outcome = state.apply(event)
+            if outcome != APPLIED and outcome != DUPLICATE:
+                dead.append(DeadLetter(record, outcome, describe(outcome, event)))
+            state.observe_newest(event.ts_ms)
+        return dead
+
+    def tick(self, partition_ids: Iterable[str] = ()) -> None:
+        """Move every owned partition to the current time (windows roll without events)."""
+        for pid in partition_ids:
+            self.state(pid)
+        now_ms = self.clock.now_ms()
+        for pid, state in self.states.items():
+            state.advance(now_ms)
+            self._touched.add(pid)
+
+    def save(self) -> int:
+        """Save every touched partition; returns how many were saved."""
+        saved = 0
+        for pid in sorted(self._touched):
+            state = self.states.get(pid)
+            if state is None:
+                continue
+            changes = state.drain()
+            if self.store.save(pid, self._saved_offsets[pid], changes, self._meta(pid)):
+                self._saved_offsets[pid] = changes.offset
+                saved += 1
+            else:
+                log.warning("partition %s was taken over by another worker; dropping it", pid)
+                self.forget([pid])
+        self._touched.clear()
+        return saved
+
+    def _meta(self, pid: str) -> dict[str, int]:
+        if self.highwater is None:
+            return {}
+        topic, _, partition = pid.rpartition(":")
+        mark = self.highwater(topic, int(partition))
+        return {} if mark is None else {"highwater": mark}

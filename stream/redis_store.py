@@ -1,0 +1,150 @@
+"""Partition state in Redis.
+
+Keys per partition (``{pid}`` is ``topic:partition``, a hash tag)::
+
+    PREFIX:{pid}:meta      offset, now_ms and counters
+    PREFIX:{pid}:totals    ["window","queue","channel"] -> aggregate   (read by the exporter)
+    PREFIX:{pid}:live      ["queue","channel"] -> [waiting, oldest_ms, over_threshold]
+    PREFIX:{pid}:hist      ["queue","channel","outcome"] -> cumulative wait counts
+    PREFIX:{pid}:buckets   ["queue","channel",bucket_ms] -> aggregate  (worker recovery)
+    PREFIX:{pid}:contacts  contact id -> contact record                 (worker recovery)
+    PREFIX:partitions      set of partition ids
+
+What a scrape reads (meta, totals, live, hist) grows with queues, channels and
+partitions only: never with event count or window length. A batch's changes
+and its offset are written by one Lua script, so they land together or not at
+all, and only if the stored offset is still the one the worker loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import redis
+
+from windows.contacts import ContactRecord
+from windows.partition import Changes, StoredPartition
+
+SECTIONS = ("meta", "totals", "buckets", "contacts", "hist", "live")
+
+SAVE_SCRIPT = """
+local current = redis.call('HGET', KEYS[1], 'offset')
+if not current then current = '-1' end
+if current ~= ARGV[1] then return current end
+local i = 3
+for k = 1, 6 do
+  local key = KEYS[k]
+  if k == 6 then redis.call('DEL', key) end
+  local nset = tonumber(ARGV[i]); i = i + 1
+  while nset > 0 do
+    local n = math.min(nset, 200)
+    redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
+    i = i + 2 * n; nset = nset - n
+  end
+  local ndel = tonumber(ARGV[i]); i = i + 1
+  while ndel > 0 do
+    local n = math.min(ndel, 400)
+    redis.call('HDEL', key, unpack(ARGV, i, i + n - 1))
+    i = i + n; ndel = ndel - n
+  end
+end
+redis.call('SADD', KEYS[7], ARGV[2])
+return 'ok'
+"""
+
+
+def partition_key(prefix: str, partition_id: str, section: str) -> str:
+    return f"{prefix}:{{{partition_id}}}:{section}"
+
+
+def partitions_key(prefix: str) -> str:
+    return f"{prefix}:partitions"
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+class RedisStore:
+    """A :class:`windows.store.PartitionStore` in Redis (synchronous client)."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "ccpulse") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._save = client.register_script(SAVE_SCRIPT)
+
+    def keys(self, partition_id: str) -> list[str]:
+        return [partition_key(self.prefix, partition_id, s) for s in SECTIONS]
+
+    def load(self, partition_id: str) -> StoredPartition:
+        pipe = self.client.pipeline(transaction=True)
+        for key in self.keys(partition_id)[:5]:
+            pipe.hgetall(key)
+        meta, totals, buckets, contacts, hist = pipe.execute()
+        if not meta:
+            return StoredPartition()
+        counters = {k.decode(): int(v) for k, v in meta.items()
+                    if k not in (b"offset", b"now_ms", b"highwater")}
+        return StoredPartition(
+            offset=int(meta[b"offset"]),
+            now_ms=int(meta[b"now_ms"]),
+            totals=[(tuple(orjson.loads(k)), orjson.loads(v))  # type: ignore[misc]
+                    for k, v in totals.items()],
+            buckets=[(tuple(orjson.loads(k)), orjson.loads(v))  # type: ignore[misc]
+                     for k, v in buckets.items()],
+            contacts={k.decode(): ContactRecord.from_list(orjson.loads(v))
+                      for k, v in contacts.items()},
+            histograms={tuple(orjson.loads(k)): orjson.loads(v)  # type: ignore[misc]
+                        for k, v in hist.items()},
+            counters=counters,
+        )
+
+    def save(self, partition_id: str, expected_offset: int, changes: Changes,
+             extra_meta: dict[str, int] | None = None) -> bool:
+        args = save_arguments(partition_id, expected_offset, changes, extra_meta or {})
+        keys = [*self.keys(partition_id), partitions_key(self.prefix)]
+        return bool(self._save(keys=keys, args=args) == b"ok")
+
+    def partition_ids(self) -> list[str]:
+        return sorted(m.decode() for m in self.client.smembers(partitions_key(self.prefix)))
+
+
+def save_arguments(partition_id: str, expected_offset: int, changes: Changes,
+                   extra_meta: dict[str, int]) -> list[Any]:
+    meta: dict[str, Any] = {**changes.counters, **extra_meta,
+                            "offset": changes.offset, "now_ms": changes.now_ms}
+    args: list[Any] = [str(expected_offset), partition_id]
+    _section(args, meta.items(), ())
+    _section(args, *_split(changes.totals.items()))
+    _section(args, *_split(changes.buckets.items()))
+    contacts_set = [(cid, r.to_list()) for cid, r in changes.contacts.items() if r is not None]
+    contacts_del = [cid for cid, r in changes.contacts.items() if r is None]
+    _section(args, ((cid, _dumps(v)) for cid, v in contacts_set), contacts_del)
+    _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.histograms.items()), ())
+    _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.live.items()), ())
+    return args
+
+
+def _split(items: Iterable[tuple[Sequence[Any], Any]]) -> tuple[list[tuple[bytes, bytes]],
+                                                                  list[bytes]]:
+    to_set: list[tuple[bytes, bytes]] = []
+    to_del: list[bytes] = []
+    for key, value in items:
+        if value is None:
+            to_del.append(_dumps(key))
+        else:
+            to_set.append((_dumps(key), _dumps(value)))
+    return to_set, to_del
+
+
+def _section(args: list[Any], to_set: Iterable[tuple[Any, Any]], to_del: Iterable[Any]) -> None:
+    pairs = list(to_set)
+    args.append(len(pairs))
+    for field, value in pairs:
+        args.append(field)
+        args.append(value)
+    deletions = list(to_del)
+    args.append(len(deletions))
+    args.extend(deletions)

@@ -1,0 +1,59 @@
+"""Time sources: the wall clock for live use, the event clock for replays."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def observe(self, ts_ms: int) -> None:
+        """Tell the clock an event with this time was seen."""
+
+    def now_ms(self) -> int: ...
+
+
+class WallClock:
+    def observe(self, ts_ms: int) -> None:
+        return None
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+class EventClock:
+    """"Now" is the newest event time seen so far."""
+
+    def __init__(self, start_ms: int = 0) -> None:
+        self._now_ms = start_ms
+
+    def observe(self, ts_ms: int) -> None:
+        if ts_ms > self._now_ms:
+            self._now_ms = ts_ms
+
+    def now_ms(self) -> int:
+        return self._now_ms
+
+
+class ManualClock:
+    """A clock moved by hand, for tests."""
+
+    def __init__(self, now_ms: int) -> None:
+        self._now_ms = now_ms
+
+    def observe(self, ts_ms: int) -> None:
+        return None
+
+    def set(self, now_ms: int) -> None:
+        self._now_ms = now_ms
+
+    def now_ms(self) -> int:
+        return self._now_ms
+
+
+def make_clock(kind: str) -> Clock:
+    if kind == "wall":
+        return WallClock()
+    if kind == "event":
+        return EventClock()
+    raise ValueError(f"unknown clock {kind!r}: expected 'wall' or 'event'")
