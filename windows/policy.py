@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class AbandonPolicy(str, Enum):
+class AbandonPolicy(StrEnum):
     NEGATIVE = "negative"  # abandons are in the denominator and never meet the target
     IGNORED = "ignored"  # abandons are left out of service level altogether
     POSITIVE = "positive"  # abandons within the threshold count as met

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 BUCKET_MS = 60_000
@@ -26,7 +26,7 @@ def bucket_of(ts_ms: int) -> int:
     return ts_ms - ts_ms % BUCKET_MS
 
 
-class WindowKind(str, Enum):
+class WindowKind(StrEnum):
     SLIDING = "sliding"
     INTERVAL = "interval"
     TODAY = "today"

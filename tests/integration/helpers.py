@@ -1,0 +1,148 @@
+"""Running ccpulse processes against the test services, and reading what they produce."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
+
+from ccpulse.embedded import free_port, port_open
+from ccpulse.settings import Settings
+from stream.topics import ensure_topics
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    logdir: Path
+    redis: redis.Redis
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return self.env["CCPULSE_TOPIC_PREFIX"]
+
+    @property
+    def bootstrap(self) -> str:
+        return self.env["CCPULSE_KAFKA_BOOTSTRAP"]
+
+    def settings(self) -> Settings:
+        return Settings(kafka_bootstrap=self.bootstrap, topic_prefix=self.prefix,
+                        partitions=int(self.env["CCPULSE_PARTITIONS"]))
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        name = "-".join(args[:1])
+        log = (self.logdir / f"{name}-{len(self.processes)}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ccpulse", *args], env={**os.environ, **self.env, **env},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
+        return self.start("worker", CCPULSE_WORKER_WEB_PORT=str(free_port()), **env)
+
+    def start_exporter(self, **env: str) -> int:
+        port = free_port()
+        process = self.start("exporter", "--port", str(port), **env)
+        wait_for(lambda: port_open(port), 20, "exporter", process)
+        return port
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.logdir.glob("*.log")))
+
+    def counter(self, name: str) -> int:
+        total = 0
+        for pid in self.redis.smembers(f"{self.prefix}:partitions"):
+            value = self.redis.hget(f"{self.prefix}:{{{pid.decode()}}}:meta", name)
+            total += int(value or 0)
+        return total
+
+    def produce(self, events: Iterable[dict[str, Any] | bytes], topic: str = "calls") -> None:
+        asyncio.run(self._produce(list(events), f"{self.prefix}.{topic}"))
+
+    async def _produce(self, events: list[dict[str, Any] | bytes], topic: str) -> None:
+        await ensure_topics(self.settings())
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10)
+        await producer.start()
+        try:
+            for event in events:
+                if isinstance(event, bytes):
+                    await producer.send(topic, event, key=b"garbage")
+                else:
+                    await producer.send(topic, orjson.dumps(event),
+                                        key=str(event["contact_id"]).encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    def deadletters(self, expected: int, timeout_s: float = 30) -> list[Any]:
+        return asyncio.run(self._consume(f"{self.prefix}.deadletter", expected, timeout_s))
+
+    async def _consume(self, topic: str, expected: int, timeout_s: float) -> list[Any]:
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=self.bootstrap,
+                                    auto_offset_reset="earliest", group_id=None)
+        await consumer.start()
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout_s
+        try:
+            while len(records) < expected and time.monotonic() < deadline:
+                batch = await consumer.getmany(timeout_ms=500)
+                for messages in batch.values():
+                    records.extend(messages)
+        finally:
+            await consumer.stop()
+        return records
+
+
+def wait_for(check: Callable[[], bool], timeout_s: float, what: str,
+             process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"{what} exited with code {process.returncode}")
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample served at /metrics, by (name, sorted labels)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def sample(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str,
+           **labels: str) -> float:
+    return samples[(name, tuple(sorted(labels.items())))]
