@@ -1,0 +1,53 @@
+"""A second worker joins mid-stream: the partitions are shared and every count stays exact."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+
+from ccpulse.embedded import free_port
+from tests.integration.helpers import Stack, sample, scrape, wait_for
+from tests.integration.test_crash import QUEUES, expected_within, script
+
+
+def worker_metric(web_port: int, name: str) -> float:
+    url = f"http://127.0.0.1:{web_port}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    return 0.0
+
+
+@pytest.mark.integration
+def test_second_worker_joins_mid_stream(stack: Stack) -> None:
+    events = script()
+    total = len(events)
+    half = total // 2
+    stack.produce(events[:half])
+    settings = {"CCPULSE_CLOCK": "event", "CCPULSE_BATCH_SIZE": "20"}
+    ports = [free_port(), free_port()]
+    first = stack.start("worker", CCPULSE_WORKER_WEB_PORT=str(ports[0]), **settings)
+    wait_for(lambda: stack.counter("processed") >= total // 20, 60, "the first worker", first)
+    second = stack.start("worker", CCPULSE_WORKER_WEB_PORT=str(ports[1]), **settings)
+    wait_for(lambda: worker_metric(ports[1], "ccpulse_worker_partitions") > 0, 60,
+             "the second worker to be given partitions", second)
+    stack.produce(events[half:])
+    wait_for(lambda: stack.counter("processed") >= total, 180, "both workers to finish", second)
+    assert first.poll() is None and second.poll() is None
+    assert stack.counter("processed") == total
+    assert stack.counter("duplicates") == 0
+    assert all(worker_metric(p, "ccpulse_worker_records_total") > 0 for p in ports), \
+        "both workers must have folded records"
+
+    m = scrape(stack.start_exporter(CCPULSE_CLOCK="event"))
+    for queue in QUEUES:
+        labels = {"queue": queue, "channel": "voice"}
+        assert sample(m, "ccpulse_contacts_answered_within_threshold_total",
+                      **labels) == expected_within(queue)
+        assert sample(m, "ccpulse_contacts_waiting", **labels) == 0
