@@ -7,8 +7,12 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from windows.errors import CcpulseError
+
+if TYPE_CHECKING:
+    from ccpulse.replay import Recorded
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -77,7 +81,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from ccpulse.report import as_json, as_table, build_report, read_event_lines
+    from ccpulse.report import (
+        as_json,
+        as_table,
+        build_report,
+        read_documents,
+        read_event_lines,
+    )
 
     settings = _settings(timezone=args.tz)
     path = Path(args.file)
@@ -85,18 +95,66 @@ def cmd_report(args: argparse.Namespace) -> None:
         raise CcpulseError(f"no such file: {path}")
     by_queue = args.group_by == "day,queue"
     config = settings.engine_config()
+    source: dict[str, object] = {}
     if args.format == "anonymous-bank":
-        from ccpulse.adapters.anonymous_bank import read_calls
+        from ccpulse.adapters.anonymous_bank import convert_file
 
-        events, rejected = read_calls(path, config.calendar)
+        conversion = convert_file(path, settings.timezone)
+        events, rejected = read_documents(conversion.events)
+        for reason, count in conversion.rejected.items():
+            rejected[reason] = rejected.get(reason, 0) + count
+        source = {"rows_read": conversion.rows, "not_offered": dict(conversion.skipped)}
     else:
         with path.open("rb") as lines:
             events, rejected = read_event_lines(lines)
-    report = build_report(events, config, by_queue, rejected)
+    report = build_report(events, config, by_queue, rejected, source)
     if args.json:
         sys.stdout.buffer.write(as_json(report) + b"\n")
     else:
         print(as_table(report))
+
+
+def load_records(path: Path, file_format: str, timezone: str) -> list[Recorded]:
+    """The file's events in order; an anonymous-bank row that cannot be used is reported."""
+    from ccpulse.replay import from_document, from_line
+
+    if not path.exists():
+        raise CcpulseError(f"no such file: {path}")
+    if file_format == "anonymous-bank":
+        from ccpulse.adapters.anonymous_bank import convert_file
+
+        conversion = convert_file(path, timezone)
+        logging.info("anonymous-bank: %s", conversion.summary())
+        for number, reason, detail in conversion.rejects[:20]:
+            logging.warning("line %d rejected: %s (%s)", number, reason, detail)
+        return [from_document(doc) for doc in conversion.events]
+    records: list[Recorded] = []
+    with path.open("rb") as lines:
+        records.extend(from_line(raw) for raw in lines if raw.strip())
+    return records
+
+
+def cmd_replay(args: argparse.Namespace) -> None:
+    from ccpulse.replay import replay
+    from stream.events import parse_ts_ms
+
+    settings = _settings(timezone=args.tz)
+    records = load_records(Path(args.file), args.format, settings.timezone)
+    if args.since or args.until:
+        low = parse_ts_ms(args.since) if args.since else -(2**62)
+        high = parse_ts_ms(args.until) if args.until else 2**62
+        records = [r for r in records if r.ts_ms is None or low <= r.ts_ms < high]
+    if args.out:
+        with open(args.out, "wb") as out:
+            for record in records:
+                out.write(record.value + b"\n")
+        logging.info("wrote %d events to %s", len(records), args.out)
+        return
+    if not settings.kafka_bootstrap:
+        raise CcpulseError("CCPULSE_KAFKA_BOOTSTRAP is required to replay into Kafka "
+                           "(or write JSON lines with --out)")
+    speed = None if args.speed == "max" else float(args.speed)
+    asyncio.run(replay(settings, records, speed))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--tz", help="time zone for days (default: CCPULSE_TIMEZONE or UTC)")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
     report.set_defaults(run=cmd_report)
+
+    replay = sub.add_parser("replay", help="send a recorded file to Kafka (or convert it to "
+                            "JSON lines); run the worker with CCPULSE_CLOCK=event")
+    replay.add_argument("file")
+    replay.add_argument("--format", choices=["ccpulse", "anonymous-bank"], default="ccpulse")
+    replay.add_argument("--tz", help="time zone of the file's local times (default: "
+                        "CCPULSE_TIMEZONE or UTC)")
+    replay.add_argument("--speed", default="max",
+                        help="'max' (as fast as possible, default) or N times real time")
+    replay.add_argument("--since", help="only events at or after this time (ISO-8601)")
+    replay.add_argument("--until", help="only events before this time (ISO-8601)")
+    replay.add_argument("--out", help="write JSON lines here instead of sending to Kafka")
+    replay.set_defaults(run=cmd_replay)
     return parser
 
 

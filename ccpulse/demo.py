@@ -114,8 +114,7 @@ def summary(view: View, settings: Settings, events_per_s: float) -> str:
     for queue, channel in view.queue_keys():
         policy = policies.for_queue(queue)
         kpis = compute(view.windows["15m"].get((queue, channel)) or [0] * 11, policy)
-        waiting, oldest_ms, _ = view.live.get((queue, channel), [0, 0, 0])
-        oldest = (view.now_ms - oldest_ms) / 1000 if waiting else 0.0
+        waiting, oldest, _ = view.waiting(queue, channel, policy.threshold_ms)
         sl = "-" if kpis.service_level != kpis.service_level else f"{kpis.service_level:.1%}"
         asa = kpis.average_speed_of_answer_s
         lines.append(f"  {queue:<12} {sl:>7} {policy.target:>6.0%} "

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from stream.events import Event, Rejected, decode
+from stream.events import Event, Rejected, decode, from_document
 from windows import aggregate as a
 from windows.contacts import APPLIED, DUPLICATE, ContactTracker
 from windows.kpis import compute
@@ -45,10 +45,12 @@ class Report:
     rejected: int
     rejected_by_reason: dict[str, int]
     duplicates: int
+    source: dict[str, Any] = field(default_factory=dict)
 
 
 def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
-                 rejected: dict[str, int] | None = None) -> Report:
+                 rejected: dict[str, int] | None = None,
+                 source: dict[str, Any] | None = None) -> Report:
     """Fold time-ordered events into per-day rows."""
     reasons = dict(rejected or {})
     sink = DailySink(config, by_queue)
@@ -79,7 +81,21 @@ def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
             transferred=kpis.transferred,
         )
         rows.append(row)
-    return Report(rows, sum(reasons.values()), dict(sorted(reasons.items())), duplicates)
+    return Report(rows, sum(reasons.values()), dict(sorted(reasons.items())), duplicates,
+                  source or {})
+
+
+def read_documents(docs: Iterable[dict[str, Any]]) -> tuple[list[Event], dict[str, int]]:
+    """Validate event documents (from an adapter), sorted by time."""
+    events: list[Event] = []
+    rejected: dict[str, int] = {}
+    for doc in docs:
+        try:
+            events.append(from_document(doc, NO_FUTURE_CHECK_MS, 0))
+        except Rejected as exc:
+            rejected[exc.reason] = rejected.get(exc.reason, 0) + 1
+    events.sort(key=lambda e: e.ts_ms)
+    return events, rejected
 
 
 def read_event_lines(lines: Iterable[bytes]) -> tuple[list[Event], dict[str, int]]:
@@ -105,6 +121,7 @@ def as_json(report: Report) -> bytes:
     return orjson.dumps({"rejected": report.rejected,
                          "rejected_by_reason": report.rejected_by_reason,
                          "duplicates": report.duplicates,
+                         **report.source,
                          "rows": report.rows}, option=orjson.OPT_INDENT_2)
 
 
@@ -126,6 +143,8 @@ def as_table(report: Report) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(f"rejected: {report.rejected}"
                  + (f" {report.rejected_by_reason}" if report.rejected else ""))
+    if report.source:
+        lines.append(", ".join(f"{k}: {v}" for k, v in report.source.items()))
     return "\n".join(lines)
 
 

@@ -145,11 +145,13 @@ class CcpulseCollector:
         over = GaugeMetricFamily("ccpulse_contacts_waiting_over_threshold",
                                  "Contacts already waiting longer than the queue's threshold",
                                  labels=QUEUE_LABELS)
+        policies = self.config.policies
         for queue, channel in view.queue_keys():
-            count, oldest_ms, over_count = view.live.get((queue, channel), [0, 0, 0])
+            threshold_ms = policies.for_queue(queue).threshold_ms
+            count, oldest_s, over_count = view.waiting(queue, channel, threshold_ms)
             labels = [queue, channel]
             waiting.add_metric(labels, count)
-            oldest.add_metric(labels, max(0.0, (view.now_ms - oldest_ms) / 1000) if count else 0)
+            oldest.add_metric(labels, oldest_s)
             over.add_metric(labels, over_count)
         yield from (waiting, oldest, over)
 

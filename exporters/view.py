@@ -38,7 +38,7 @@ class View:
     now_ms: int
     windows: dict[str, dict[QueueKey, a.Agg]] = field(default_factory=dict)
     totals: dict[QueueKey, a.Agg] = field(default_factory=dict)
-    live: dict[QueueKey, list[int]] = field(default_factory=dict)  # waiting, oldest_ms, over
+    live: dict[QueueKey, list[int]] = field(default_factory=dict)  # queue times of the waiting
     histograms: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
     partitions: list[PartitionMeta] = field(default_factory=list)
 
@@ -47,6 +47,15 @@ class View:
         for per_window in self.windows.values():
             keys.update(per_window)
         return sorted(keys)
+
+    def waiting(self, queue: str, channel: str, threshold_ms: int) -> tuple[int, float, int]:
+        """Contacts waiting, the oldest one's wait so far (s) and how many are over threshold."""
+        times = self.live.get((queue, channel), [])
+        if not times:
+            return 0, 0.0, 0
+        oldest_s = max(0.0, (self.now_ms - min(times)) / 1000)
+        over = sum(1 for t in times if self.now_ms - t > threshold_ms)
+        return len(times), oldest_s, over
 
     def counter(self, name: str) -> int:
         return sum(p.counters.get(name, 0) for p in self.partitions)
@@ -84,14 +93,7 @@ def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
                 _add(target, (queue, channel), orjson.loads(value))
         for key, value in live.items():
             queue, channel = orjson.loads(key)
-            waiting, oldest_ms, over = orjson.loads(value)
-            entry = view.live.get((queue, channel))
-            if entry is None:
-                view.live[(queue, channel)] = [waiting, oldest_ms, over]
-            else:
-                entry[0] += waiting
-                entry[1] = min(entry[1], oldest_ms)
-                entry[2] += over
+            view.live.setdefault((queue, channel), []).extend(orjson.loads(value))
         for key, value in hist.items():
             queue, channel, outcome = orjson.loads(key)
             hkey = (queue, channel, outcome)

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from ccpulse.settings import Settings
 from stream.processor import DeadLetter, Processor, Record
 from stream.redis_store import RedisStore
-from windows.clock import make_clock
+from windows.clock import clock_factory
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def install(app: faust.App, settings: Settings) -> Processor:
         except Exception:  # not assigned, or no fetch yet
             return None
 
-    processor = Processor(settings.engine_config(), store, make_clock(settings.clock),
+    processor = Processor(settings.engine_config(), store, clock_factory(settings.clock),
                           round(settings.future_tolerance_s * 1000), highwater)
     metrics = WorkerMetrics()
     lock = asyncio.Lock()

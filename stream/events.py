@@ -86,6 +86,11 @@ def decode(raw: bytes, now_ms: int, future_tolerance_ms: int) -> Event:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Rejected("malformed_json", str(exc)) from None
+    return from_document(doc, now_ms, future_tolerance_ms)
+
+
+def from_document(doc: object, now_ms: int, future_tolerance_ms: int) -> Event:
+    """Validate an already-parsed event document."""
     if not isinstance(doc, dict):
         raise Rejected("not_an_object", f"an event is a JSON object, got {_type(doc)}")
     type_ = _text(doc, "type")

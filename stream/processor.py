@@ -51,12 +51,16 @@ def describe(reason: str, event: Event) -> str:
 
 
 class Processor:
-    def __init__(self, config: EngineConfig, store: PartitionStore, clock: Clock,
+    def __init__(self, config: EngineConfig, store: PartitionStore, new_clock: Callable[[], Clock],
                  future_tolerance_ms: int = 300_000,
                  highwater: Callable[[str, int], int | None] | None = None) -> None:
+        """``new_clock`` gives each partition its clock: every partition is its own time
+        line on the event clock, so one partition racing ahead during catch-up does not
+        age the others' windows and waiting contacts."""
         self.config = config
         self.store = store
-        self.clock = clock
+        self.new_clock = new_clock
+        self.clocks: dict[str, Clock] = {}
         self.future_tolerance_ms = future_tolerance_ms
         self.highwater = highwater
         self.states: dict[str, PartitionState] = {}
@@ -69,8 +73,9 @@ class Processor:
         state = self.states.get(partition_id)
         if state is None:
             stored = self.store.load(partition_id)
-            self.clock.observe(stored.now_ms)
-            state = PartitionState(self.config, self.clock.now_ms(), stored)
+            clock = self.clocks[partition_id] = self.new_clock()
+            clock.observe(stored.now_ms)
+            state = PartitionState(self.config, clock.now_ms(), stored)
             self.states[partition_id] = state
             self._saved_offsets[partition_id] = stored.offset
             self._touched.add(partition_id)
@@ -79,6 +84,7 @@ class Processor:
     def forget(self, partition_ids: Iterable[str]) -> None:
         for pid in partition_ids:
             self.states.pop(pid, None)
+            self.clocks.pop(pid, None)
             self._saved_offsets.pop(pid, None)
             self._touched.discard(pid)
 
@@ -87,7 +93,6 @@ class Processor:
         dead: list[DeadLetter] = []
         decoded: list[tuple[PartitionState, Event, Record]] = []
         wall_ms = self._wall.now_ms()
-        observe = self.clock.observe
         for record in records:
             state = self.state(record.partition_id)
             if record.offset <= state.offset:
@@ -100,25 +105,26 @@ class Processor:
                 state.reject(exc.reason)
                 dead.append(DeadLetter(record, exc.reason, exc.detail))
                 continue
-            observe(event.ts_ms)
+            self.clocks[record.partition_id].observe(event.ts_ms)
             decoded.append((state, event, record))
-        now_ms = self.clock.now_ms()
         for pid in self._touched:
-            self.states[pid].advance(now_ms)
+            self.states[pid].advance(self.clocks[pid].now_ms())
         for state, event, record in decoded:
             outcome = state.apply(event)
             if outcome != APPLIED and outcome != DUPLICATE:
                 dead.append(DeadLetter(record, outcome, describe(outcome, event)))
             state.observe_newest(event.ts_ms)
+        for pid in self._touched:
+            self.states[pid].expire()
         return dead
 
     def tick(self, partition_ids: Iterable[str] = ()) -> None:
         """Move every owned partition to the current time (windows roll without events)."""
         for pid in partition_ids:
             self.state(pid)
-        now_ms = self.clock.now_ms()
         for pid, state in self.states.items():
-            state.advance(now_ms)
+            state.advance(self.clocks[pid].now_ms())
+            state.expire()
             self._touched.add(pid)
 
     def save(self) -> int:

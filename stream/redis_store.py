@@ -4,14 +4,15 @@ Keys per partition (``{pid}`` is ``topic:partition``, a hash tag)::
 
     PREFIX:{pid}:meta      offset, now_ms and counters
     PREFIX:{pid}:totals    ["window","queue","channel"] -> aggregate   (read by the exporter)
-    PREFIX:{pid}:live      ["queue","channel"] -> [waiting, oldest_ms, over_threshold]
+    PREFIX:{pid}:live      ["queue","channel"] -> queue times of the contacts waiting
     PREFIX:{pid}:hist      ["queue","channel","outcome"] -> cumulative wait counts
     PREFIX:{pid}:buckets   ["queue","channel",bucket_ms] -> aggregate  (worker recovery)
     PREFIX:{pid}:contacts  contact id -> contact record                 (worker recovery)
     PREFIX:partitions      set of partition ids
 
-What a scrape reads (meta, totals, live, hist) grows with queues, channels and
-partitions only: never with event count or window length. A batch's changes
+What a scrape reads (meta, totals, live, hist) grows with queues, channels,
+partitions and the contacts waiting right now: never with event count or window
+length. A batch's changes
 and its offset are written by one Lua script, so they land together or not at
 all, and only if the stored offset is still the one the worker loaded.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -51,9 +52,11 @@ class ManualClock:
         return self._now_ms
 
 
-def make_clock(kind: str) -> Clock:
+def clock_factory(kind: str) -> Callable[[], Clock]:
+    """New clocks of a kind: wall clocks are all one, event clocks each their own."""
     if kind == "wall":
-        return WallClock()
+        wall = WallClock()
+        return lambda: wall
     if kind == "event":
-        return EventClock()
+        return EventClock
     raise ValueError(f"unknown clock {kind!r}: expected 'wall' or 'event'")

@@ -1,7 +1,8 @@
 """Contact state: pairs each queue exit with its entry and credits the result.
 
 A contact is credited at the time it leaves the queue (answer, abandon or
-transfer); handle time is credited when the contact ends. Each applied event id
+transfer), and so is its handle time once it ends: an answered contact is kept
+"in service" until its end arrives. Each applied event id
 is remembered on the contact for a while, so a repeated event is dropped as a
 duplicate instead of being counted twice.
 """
@@ -26,6 +27,7 @@ APPLIED = "applied"
 DUPLICATE = "duplicate"
 
 WAITING = "waiting"
+IN_SERVICE = "in_service"  # answered, not ended yet
 LEFT_QUEUE = "left"
 
 
@@ -63,23 +65,25 @@ class ContactRecord:
     stage: str
     touched_ms: int
     event_ids: list[str]
+    left_ms: int = 0  # when it left the queue
 
     def to_list(self) -> list[object]:
         return [self.queue, self.channel, self.queued_ms, self.stage, self.touched_ms,
-                self.event_ids]
+                self.event_ids, self.left_ms]
 
     @classmethod
     def from_list(cls, raw: Sequence[object]) -> ContactRecord:
-        queue, channel, queued_ms, stage, touched_ms, ids = raw
+        queue, channel, queued_ms, stage, touched_ms, ids, left_ms = raw
         assert isinstance(ids, list)
         return cls(str(queue), str(channel), int(queued_ms),  # type: ignore[call-overload]
-                   str(stage), int(touched_ms), [str(i) for i in ids])  # type: ignore[call-overload]
+                   str(stage), int(touched_ms), [str(i) for i in ids],  # type: ignore[call-overload]
+                   int(left_ms))  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True, slots=True)
 class Retention:
     dedupe_ms: int = 15 * 60_000  # finished contacts are remembered this long
-    max_wait_ms: int = 4 * 3_600_000  # a contact waiting longer is presumed lost
+    max_wait_ms: int = 4 * 3_600_000  # a contact waiting (or in service) longer is presumed lost
 
 
 class ContactTracker:
@@ -89,7 +93,10 @@ class ContactTracker:
         self.wait_bounds_ms = tuple(wait_bounds_ms)
         self.retention = retention or Retention()
         self.waiting: OrderedDict[str, ContactRecord] = OrderedDict()
+        self.in_service: OrderedDict[str, ContactRecord] = OrderedDict()
         self.finished: OrderedDict[str, ContactRecord] = OrderedDict()
+        self._homes = {WAITING: self.waiting, IN_SERVICE: self.in_service,
+                       LEFT_QUEUE: self.finished}
         # cumulative wait histograms per (queue, channel, outcome): counts of waits <= bound
         self.histograms: dict[tuple[str, str, str], list[int]] = {}
         self.expired_waiting = 0
@@ -101,7 +108,7 @@ class ContactTracker:
     def apply(self, event: ContactEvent, sink: CreditSink) -> str:
         """Apply one event; returns ``applied``, ``duplicate`` or a rejection reason."""
         cid = event.contact_id
-        record = self.waiting.get(cid) or self.finished.get(cid)
+        record = self.record(cid)
         if record is not None and event.event_id in record.event_ids:
             return DUPLICATE
         kind = event.kind
@@ -113,11 +120,14 @@ class ContactTracker:
         if kind == ENDED:
             if record is not None and record.stage == WAITING:
                 return "ended_while_waiting"
-            slot = sink.slot(event.queue, event.channel, event.ts_ms)
+            if record is not None and record.stage == IN_SERVICE:
+                slot = sink.slot(record.queue, record.channel, record.left_ms)
+            else:  # its answer is unknown here: credit the end
+                slot = sink.slot(event.queue, event.channel, event.ts_ms)
             slot[a.HANDLED] += 1
             slot[a.HANDLE_MS] += event.handle_ms
             if record is not None:
-                self._touch(cid, record, event, LEFT_QUEUE, self.finished)
+                self._touch(cid, record, event, LEFT_QUEUE)
             return APPLIED
         if kind == TRANSFERRED and (record is None or record.stage != WAITING):
             # transferred after being answered: it simply enters the new queue
@@ -130,11 +140,12 @@ class ContactTracker:
         if wait_ms < 0:
             return f"{kind}_before_queued"
         self._credit_exit(kind, record, event, wait_ms, sink)
+        record.left_ms = event.ts_ms
         if kind == TRANSFERRED:
             assert event.to_queue is not None
             self._enqueue(cid, record, event.to_queue, event.channel, event.ts_ms, event)
         else:
-            self._touch(cid, record, event, LEFT_QUEUE, self.finished)
+            self._touch(cid, record, event, IN_SERVICE if kind == ANSWERED else LEFT_QUEUE)
         return APPLIED
 
     def _credit_exit(self, kind: str, record: ContactRecord, event: ContactEvent,
@@ -176,15 +187,14 @@ class ContactTracker:
         if record is None:
             record = ContactRecord(queue, channel, ts_ms, WAITING, ts_ms, [])
         record.queue, record.channel, record.queued_ms = queue, channel, ts_ms
-        self._touch(cid, record, event, WAITING, self.waiting)
+        self._touch(cid, record, event, WAITING)
 
-    def _touch(self, cid: str, record: ContactRecord, event: ContactEvent, stage: str,
-               home: OrderedDict[str, ContactRecord]) -> None:
+    def _touch(self, cid: str, record: ContactRecord, event: ContactEvent, stage: str) -> None:
+        self._homes[record.stage].pop(cid, None)
         record.stage = stage
         record.touched_ms = max(record.touched_ms, event.ts_ms)
         record.event_ids.append(event.event_id)
-        other = self.finished if home is self.waiting else self.waiting
-        other.pop(cid, None)
+        home = self._homes[stage]
         home[cid] = record
         home.move_to_end(cid)
         self.dirty.add(cid)
@@ -194,6 +204,7 @@ class ContactTracker:
     def expire(self, now_ms: int) -> None:
         """Forget finished contacts past the dedupe window and waits presumed lost."""
         self._drop_older(self.finished, now_ms - self.retention.dedupe_ms)
+        self._drop_older(self.in_service, now_ms - self.retention.max_wait_ms)
         self.expired_waiting += self._drop_older(self.waiting, now_ms - self.retention.max_wait_ms)
 
     def _drop_older(self, records: OrderedDict[str, ContactRecord], cutoff_ms: int) -> int:
@@ -209,28 +220,24 @@ class ContactTracker:
         return dropped
 
     # -- live queue state ------------------------------------------------------
-    def live(self, now_ms: int) -> dict[tuple[str, str], tuple[int, int, int]]:
-        """Per (queue, channel): contacts waiting, oldest queue time, waiting over threshold."""
+    def live(self) -> dict[tuple[str, str], list[int]]:
+        """Per (queue, channel): when each waiting contact was queued, oldest first.
+
+        Counts and ages are left to the reader, who knows what time it is."""
         out: dict[tuple[str, str], list[int]] = {}
         for record in self.waiting.values():
-            key = (record.queue, record.channel)
-            entry = out.get(key)
-            if entry is None:
-                entry = out[key] = [0, record.queued_ms, 0]
-            entry[0] += 1
-            if record.queued_ms < entry[1]:
-                entry[1] = record.queued_ms
-            if now_ms - record.queued_ms > self.policies.for_queue(record.queue).threshold_ms:
-                entry[2] += 1
-        return {key: (v[0], v[1], v[2]) for key, v in out.items()}
+            out.setdefault((record.queue, record.channel), []).append(record.queued_ms)
+        for times in out.values():
+            times.sort()
+        return out
 
     # -- persistence -------------------------------------------------------------
     def record(self, cid: str) -> ContactRecord | None:
-        return self.waiting.get(cid) or self.finished.get(cid)
+        return self.waiting.get(cid) or self.in_service.get(cid) or self.finished.get(cid)
 
     def restore(self, records: dict[str, ContactRecord],
                 histograms: dict[tuple[str, str, str], list[int]], expired_waiting: int) -> None:
         for cid, record in sorted(records.items(), key=lambda item: item[1].touched_ms):
-            (self.waiting if record.stage == WAITING else self.finished)[cid] = record
+            self._homes[record.stage][cid] = record
         self.histograms = histograms
         self.expired_waiting = expired_waiting

@@ -40,7 +40,7 @@ class Changes:
     buckets: dict[BucketKey, a.Agg | None]
     contacts: dict[str, ContactRecord | None]
     histograms: dict[HistogramKey, list[int]]
-    live: dict[LiveKey, tuple[int, int, int]]
+    live: dict[LiveKey, list[int]]  # queue times of the waiting contacts
     counters: dict[str, int]
 
 
@@ -76,7 +76,12 @@ class PartitionState:
         return self.windows.now_ms
 
     def advance(self, now_ms: int) -> None:
+        """Move the windows to ``now_ms``; do this before applying a batch."""
         self.windows.advance(now_ms)
+
+    def expire(self) -> None:
+        """Forget contacts past their time; do this after applying a batch, so that a
+        batch spanning hours of event time cannot expire a wait its own events end."""
         self.contacts.expire(self.windows.now_ms)
 
     def apply(self, event: ContactEvent) -> str:
@@ -122,7 +127,7 @@ class PartitionState:
             buckets=self.windows.drain_buckets(),
             contacts=contacts,
             histograms=histograms,
-            live=tracker.live(self.now_ms),
+            live=tracker.live(),
             counters=dict(self.counters),
         )
 

@@ -76,12 +76,23 @@ class Stack:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
                          for p in sorted(self.logdir.glob("*.log")))
 
-    def counter(self, name: str) -> int:
-        total = 0
+    def counters(self) -> dict[str, int]:
+        """Every partition's counters, added up."""
+        totals: dict[str, int] = {}
         for pid in self.redis.smembers(f"{self.prefix}:partitions"):
-            value = self.redis.hget(f"{self.prefix}:{{{pid.decode()}}}:meta", name)
-            total += int(value or 0)
-        return total
+            meta = self.redis.hgetall(f"{self.prefix}:{{{pid.decode()}}}:meta")
+            for name, value in meta.items():
+                if name.decode() not in ("offset", "now_ms", "highwater", "newest_event_ms"):
+                    totals[name.decode()] = totals.get(name.decode(), 0) + int(value)
+        return totals
+
+    def counter(self, name: str) -> int:
+        return self.counters().get(name, 0)
+
+    def consumed(self) -> int:
+        """Records accounted for: applied, duplicates and rejected."""
+        return sum(v for k, v in self.counters().items()
+                   if k in ("processed", "duplicates") or k.startswith("rejected:"))
 
     def produce(self, events: Iterable[dict[str, Any] | bytes], topic: str = "calls") -> None:
         asyncio.run(self._produce(list(events), f"{self.prefix}.{topic}"))

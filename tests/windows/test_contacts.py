@@ -97,7 +97,7 @@ def test_transfer_after_answer_just_enters_the_new_queue() -> None:
     ])
     assert outcomes == ["applied"] * 3
     assert queues["q"][a.TRANSFERRED] == 0
-    assert tracker.live(61_000) == {("r", "voice"): (1, 60_000, 0)}
+    assert tracker.live() == {("r", "voice"): [60_000]}
 
 
 @pytest.mark.parametrize(("timeline", "reason"), [
@@ -122,12 +122,21 @@ def test_a_repeated_event_id_is_a_duplicate_and_counts_once() -> None:
     assert queues["q"][a.ANSWERED] == 1
 
 
-def test_live_state_counts_waiting_oldest_and_over_threshold() -> None:
+def test_live_state_lists_queue_times_of_waiting_contacts() -> None:
     _, _, tracker = play([
-        Ev("queued", 0, "a"), Ev("queued", 15_000, "b"), Ev("queued", 30_000, "c"),
+        Ev("queued", 30_000, "c"), Ev("queued", 0, "a"), Ev("queued", 15_000, "b"),
         Ev("answered", 31_000, "b"),
     ])
-    assert tracker.live(40_000) == {("q", "voice"): (2, 0, 1)}
+    assert tracker.live() == {("q", "voice"): [0, 30_000]}
+
+
+def test_waiting_figures_are_computed_at_the_readers_now() -> None:
+    from exporters.view import View
+
+    view = View(now_ms=40_000, live={("q", "voice"): [0, 30_000, 19_000]})
+    assert view.waiting("q", "voice", 20_000) == (3, 40.0, 2)
+    assert view.waiting("q", "voice", 9_999) == (3, 40.0, 3)
+    assert view.waiting("other", "voice", 20_000) == (0, 0.0, 0)
 
 
 def test_forgotten_contacts_expire() -> None:
@@ -136,3 +145,21 @@ def test_forgotten_contacts_expire() -> None:
     assert "b" not in tracker.finished and "a" in tracker.waiting
     tracker.expire(5 * 3_600_000)
     assert not tracker.waiting and tracker.expired_waiting == 1
+
+
+def test_handle_time_is_credited_at_the_queue_exit() -> None:
+    class TimedSink:
+        def __init__(self) -> None:
+            self.slots: dict[int, a.Agg] = {}
+
+        def slot(self, queue: str, channel: str, ts_ms: int) -> a.Agg:
+            return self.slots.setdefault(ts_ms, a.empty())
+
+    tracker = ContactTracker(PolicyBook(), [])
+    sink = TimedSink()
+    for i, ev in enumerate([Ev("queued", 0), Ev("answered", 5_000),
+                            Ev("ended", 3_600_000, handle_ms=3_000_000),
+                            Ev("ended", 50, "unknown", handle_ms=7)]):
+        assert tracker.apply(Ev(**{**ev.__dict__, "event_id": f"e{i}"}), sink) == "applied"
+    assert sink.slots[5_000][a.HANDLE_MS] == 3_000_000  # with its answer, an hour earlier
+    assert sink.slots[50][a.HANDLE_MS] == 7  # no answer known: at its end

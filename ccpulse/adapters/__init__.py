@@ -1,0 +1,1 @@
+"""Adapters from other formats (call-centre datasets, PBX logs) to ccpulse events."""
