@@ -31,8 +31,8 @@ async def simulate(settings: Settings, queues: tuple[QueueModel, ...], calls_per
             delay = at_s - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await producer.send(settings.calls_topic, orjson.dumps(doc),
-                                key=doc["contact_id"].encode())
+            key = doc.get("contact_id") or doc["agent_id"]
+            await producer.send(settings.calls_topic, orjson.dumps(doc), key=key.encode())
             sent += 1
             if sent % 5000 == 0:
                 log.info("simulator: %d events sent", sent)

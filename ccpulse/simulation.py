@@ -61,7 +61,11 @@ def default_queues(names: list[str] | None) -> tuple[QueueModel, ...]:
 @dataclass
 class _QueueState:
     model: QueueModel
-    free_agents: int
+    agents: int
+    free_agents: int = 0
+
+    def __post_init__(self) -> None:
+        self.free_agents = self.agents
     waiting: deque[int] = field(default_factory=deque)
 
 
@@ -130,6 +134,12 @@ class Simulation:
         return t_s, doc
 
     def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
+        for name, state in self.queues.items():
+            for i in range(state.agents):
+                yield self.start_s, {
+                    "event_id": f"sim-{self.run_id}-login-{name}-{i}", "type": "agent.login",
+                    "ts": round(self.start_s * 1000), "agent_id": f"{name}-a{i:03d}",
+                    "queue": name, "channel": "voice"}
         while self.due:
             due = heapq.heappop(self.due)
             yield from getattr(self, f"_{due.action}")(due.at_s, due.data)
@@ -165,7 +175,7 @@ class Simulation:
     def _answer(self, t: float, contact: int) -> Iterator[tuple[float, dict[str, Any]]]:
         queue = self.contacts[contact]["queue"]
         m = self.queues[queue].model
-        agent = f"{queue}-a{self.rng.randrange(100):02d}"
+        agent = f"{queue}-a{self.rng.randrange(self.queues[queue].agents):03d}"
         yield self._event("call.answered", t, contact, queue, agent_id=agent)
         talk = self.rng.expovariate(1 / m.talk_s)
         hold = self.rng.expovariate(1 / m.hold_s) if self.rng.random() < 0.3 else 0.0

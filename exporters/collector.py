@@ -145,6 +145,8 @@ class CcpulseCollector:
         over = GaugeMetricFamily("ccpulse_contacts_waiting_over_threshold",
                                  "Contacts already waiting longer than the queue's threshold",
                                  labels=QUEUE_LABELS)
+        in_service = GaugeMetricFamily("ccpulse_contacts_in_service",
+                                       "Contacts answered and not ended yet", labels=QUEUE_LABELS)
         policies = self.config.policies
         for queue, channel in view.queue_keys():
             threshold_ms = policies.for_queue(queue).threshold_ms
@@ -153,7 +155,27 @@ class CcpulseCollector:
             waiting.add_metric(labels, count)
             oldest.add_metric(labels, oldest_s)
             over.add_metric(labels, over_count)
-        yield from (waiting, oldest, over)
+            in_service.add_metric(labels, view.in_service.get((queue, channel), 0))
+        yield from (waiting, oldest, over, in_service)
+        yield from self._agents(view)
+
+    def _agents(self, view: View) -> Iterator[Metric]:
+        logged_in = GaugeMetricFamily("ccpulse_agents_logged_in",
+                                      "Agents logged in to the queue (from agent events)",
+                                      labels=["queue"])
+        paused = GaugeMetricFamily("ccpulse_agents_paused", "Logged-in agents who are paused",
+                                   labels=["queue"])
+        available = GaugeMetricFamily(
+            "ccpulse_agents_available",
+            "Logged-in agents neither paused nor on a contact of the queue", labels=["queue"])
+        busy: dict[str, int] = {}
+        for (queue, _), count in view.in_service.items():
+            busy[queue] = busy.get(queue, 0) + count
+        for queue, (members, paused_count) in sorted(view.agents.items()):
+            logged_in.add_metric([queue], members)
+            paused.add_metric([queue], paused_count)
+            available.add_metric([queue], max(0, members - paused_count - busy.get(queue, 0)))
+        yield from (logged_in, paused, available)
 
     def _targets(self, view: View) -> Iterator[Metric]:
         target = GaugeMetricFamily("ccpulse_service_level_target_ratio",

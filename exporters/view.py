@@ -15,9 +15,11 @@ import redis
 
 from stream.redis_store import partition_key, partitions_key
 from windows import aggregate as a
+from windows.agents import staffing
 from windows.timeframes import REPORTED_WINDOWS, Calendar, WindowKind
 
 QueueKey = tuple[str, str]
+SECTIONS = ("meta", "totals", "live", "hist", "agents")
 
 
 @dataclass
@@ -39,11 +41,13 @@ class View:
     windows: dict[str, dict[QueueKey, a.Agg]] = field(default_factory=dict)
     totals: dict[QueueKey, a.Agg] = field(default_factory=dict)
     live: dict[QueueKey, list[int]] = field(default_factory=dict)  # queue times of the waiting
+    in_service: dict[QueueKey, int] = field(default_factory=dict)
+    agents: dict[str, tuple[int, int]] = field(default_factory=dict)  # logged in, paused
     histograms: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
     partitions: list[PartitionMeta] = field(default_factory=list)
 
     def queue_keys(self) -> list[QueueKey]:
-        keys: set[QueueKey] = set(self.totals) | set(self.live)
+        keys: set[QueueKey] = set(self.totals) | set(self.live) | set(self.in_service)
         for per_window in self.windows.values():
             keys.update(per_window)
         return sorted(keys)
@@ -67,23 +71,25 @@ def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
     pids = sorted(m.decode() for m in members)
     pipe = client.pipeline(transaction=False)
     for pid in pids:
-        for section in ("meta", "totals", "live", "hist"):
+        for section in SECTIONS:
             pipe.hgetall(partition_key(prefix, pid, section))
     replies = pipe.execute()
     metas: list[PartitionMeta] = []
-    raw: list[tuple[PartitionMeta, dict[bytes, bytes], dict[bytes, bytes], dict[bytes, bytes]]]
-    raw = []
+    raw: list[tuple[PartitionMeta, list[dict[bytes, bytes]]]] = []
+    n = len(SECTIONS)
     for i, pid in enumerate(pids):
-        meta_raw, totals, live, hist = replies[4 * i: 4 * i + 4]
+        meta_raw, *sections = replies[n * i: n * i + n]
         if not meta_raw:
             continue
         meta = _meta(pid, meta_raw)
         metas.append(meta)
-        raw.append((meta, totals, live, hist))
+        raw.append((meta, sections))
     now_ms = max((m.now_ms for m in metas), default=wall_now_ms) if event_clock else wall_now_ms
     view = View(now_ms=now_ms, windows={w.name: {} for w in REPORTED_WINDOWS}, partitions=metas)
     current = {w.name: calendar.window_start_ms(w, now_ms) for w in REPORTED_WINDOWS}
-    for meta, totals, live, hist in raw:
+    agents: list[list[list[str]]] = []
+    for meta, (totals, live, hist, agent_lists) in raw:
+        agents.extend(orjson.loads(v) for v in agent_lists.values())
         valid = _valid_windows(calendar, current, meta.now_ms)
         for key, value in totals.items():
             window, queue, channel = orjson.loads(key)
@@ -93,7 +99,12 @@ def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
                 _add(target, (queue, channel), orjson.loads(value))
         for key, value in live.items():
             queue, channel = orjson.loads(key)
-            view.live.setdefault((queue, channel), []).extend(orjson.loads(value))
+            entry = orjson.loads(value)
+            if entry["w"]:
+                view.live.setdefault((queue, channel), []).extend(entry["w"])
+            if entry["s"]:
+                view.in_service[(queue, channel)] = view.in_service.get((queue, channel), 0) \
+                    + entry["s"]
         for key, value in hist.items():
             queue, channel, outcome = orjson.loads(key)
             hkey = (queue, channel, outcome)
@@ -104,6 +115,7 @@ def read_view(client: redis.Redis, prefix: str, calendar: Calendar,
             else:
                 for j, count in enumerate(counts):
                     existing[j] += count
+    view.agents = staffing(agents)
     return view
 
 

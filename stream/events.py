@@ -22,7 +22,13 @@ TYPES: dict[str, str] = {
     "call.abandoned": "abandoned",
     "call.transferred": "transferred",
     "call.ended": "ended",
+    "agent.login": "agent_login",
+    "agent.logout": "agent_logout",
+    "agent.pause": "agent_pause",
+    "agent.unpause": "agent_unpause",
 }
+AGENT_KINDS = frozenset(kind for kind in TYPES.values() if kind.startswith("agent_"))
+ALL_QUEUES = "*"  # agent.logout, agent.pause and agent.unpause may name every queue at once
 CHANNELS = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video", "callback"})
 MAX_NAME_LENGTH = 200
 MAX_TS_MS = 2**53
@@ -106,15 +112,20 @@ def from_document(doc: object, now_ms: int, future_tolerance_ms: int) -> Event:
     channel = _text(doc, "channel")
     if channel not in CHANNELS:
         raise Rejected("unknown_channel", f"channel {channel!r} is not one of {sorted(CHANNELS)}")
-    agent_id = doc.get("agent_id")
-    if agent_id is not None and not isinstance(agent_id, str):
-        raise Rejected("wrong_type", f"agent_id must be a string, got {_type(agent_id)}")
+    if kind in AGENT_KINDS:
+        agent_id: str | None = _text(doc, "agent_id")
+        contact_id = str(doc.get("contact_id") or agent_id)
+    else:
+        agent_id = doc.get("agent_id")
+        if agent_id is not None and not isinstance(agent_id, str):
+            raise Rejected("wrong_type", f"agent_id must be a string, got {_type(agent_id)}")
+        contact_id = _text(doc, "contact_id")
     return Event(
         event_id=_text(doc, "event_id"),
         type=type_,
         kind=kind,
         ts_ms=ts_ms,
-        contact_id=_text(doc, "contact_id"),
+        contact_id=contact_id,
         queue=_text(doc, "queue"),
         channel=channel,
         agent_id=agent_id,

@@ -4,7 +4,8 @@ Keys per partition (``{pid}`` is ``topic:partition``, a hash tag)::
 
     PREFIX:{pid}:meta      offset, now_ms and counters
     PREFIX:{pid}:totals    ["window","queue","channel"] -> aggregate   (read by the exporter)
-    PREFIX:{pid}:live      ["queue","channel"] -> queue times of the contacts waiting
+    PREFIX:{pid}:live      ["queue","channel"] -> {"w": queue times of the waiting, "s": in service}
+    PREFIX:{pid}:agents    agent id -> [queues logged in, queues paused in]
     PREFIX:{pid}:hist      ["queue","channel","outcome"] -> cumulative wait counts
     PREFIX:{pid}:buckets   ["queue","channel",bucket_ms] -> aggregate  (worker recovery)
     PREFIX:{pid}:contacts  contact id -> contact record                 (worker recovery)
@@ -28,16 +29,16 @@ import redis
 from windows.contacts import ContactRecord
 from windows.partition import Changes, StoredPartition
 
-SECTIONS = ("meta", "totals", "buckets", "contacts", "hist", "live")
+SECTIONS = ("meta", "totals", "buckets", "contacts", "hist", "agents", "live")
 
 SAVE_SCRIPT = """
 local current = redis.call('HGET', KEYS[1], 'offset')
 if not current then current = '-1' end
 if current ~= ARGV[1] then return current end
 local i = 3
-for k = 1, 6 do
+for k = 1, 7 do
   local key = KEYS[k]
-  if k == 6 then redis.call('DEL', key) end
+  if k == 7 then redis.call('DEL', key) end
   local nset = tonumber(ARGV[i]); i = i + 1
   while nset > 0 do
     local n = math.min(nset, 200)
@@ -51,7 +52,7 @@ for k = 1, 6 do
     i = i + n; ndel = ndel - n
   end
 end
-redis.call('SADD', KEYS[7], ARGV[2])
+redis.call('SADD', KEYS[8], ARGV[2])
 return 'ok'
 """
 
@@ -81,9 +82,9 @@ class RedisStore:
 
     def load(self, partition_id: str) -> StoredPartition:
         pipe = self.client.pipeline(transaction=True)
-        for key in self.keys(partition_id)[:5]:
+        for key in self.keys(partition_id)[:6]:
             pipe.hgetall(key)
-        meta, totals, buckets, contacts, hist = pipe.execute()
+        meta, totals, buckets, contacts, hist, agents = pipe.execute()
         if not meta:
             return StoredPartition()
         counters = {k.decode(): int(v) for k, v in meta.items()
@@ -96,6 +97,7 @@ class RedisStore:
             contacts={k.decode(): ContactRecord.from_list(orjson.loads(v))
                       for k, v in contacts.items()},
             histograms={tuple(orjson.loads(k)): orjson.loads(v) for k, v in hist.items()},
+            agents={k.decode(): orjson.loads(v) for k, v in agents.items()},
             counters=counters,
         )
 
@@ -122,6 +124,8 @@ def save_arguments(partition_id: str, expected_offset: int, changes: Changes,
     contacts_del = [cid for cid, r in changes.contacts.items() if r is None]
     _section(args, ((cid, _dumps(v)) for cid, v in contacts_set), contacts_del)
     _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.histograms.items()), ())
+    _section(args, ((a, _dumps(v)) for a, v in changes.agents.items() if v is not None),
+             [a for a, v in changes.agents.items() if v is None])
     _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.live.items()), ())
     return args
 

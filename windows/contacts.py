@@ -50,6 +50,8 @@ class ContactEvent(Protocol):
     def to_queue(self) -> str | None: ...
     @property
     def handle_ms(self) -> int: ...
+    @property
+    def agent_id(self) -> str | None: ...
 
 
 class CreditSink(Protocol):
@@ -220,15 +222,20 @@ class ContactTracker:
         return dropped
 
     # -- live queue state ------------------------------------------------------
-    def live(self) -> dict[tuple[str, str], list[int]]:
-        """Per (queue, channel): when each waiting contact was queued, oldest first.
+    def live(self) -> dict[tuple[str, str], dict[str, object]]:
+        """Per (queue, channel): when each waiting contact was queued (``w``, oldest
+        first) and how many answered contacts have not ended yet (``s``).
 
         Counts and ages are left to the reader, who knows what time it is."""
-        out: dict[tuple[str, str], list[int]] = {}
+        out: dict[tuple[str, str], dict[str, object]] = {}
+        waits: dict[tuple[str, str], list[int]] = {}
         for record in self.waiting.values():
-            out.setdefault((record.queue, record.channel), []).append(record.queued_ms)
-        for times in out.values():
-            times.sort()
+            waits.setdefault((record.queue, record.channel), []).append(record.queued_ms)
+        for key, times in waits.items():
+            out[key] = {"w": sorted(times), "s": 0}
+        for record in self.in_service.values():
+            entry = out.setdefault((record.queue, record.channel), {"w": [], "s": 0})
+            entry["s"] = int(entry["s"]) + 1  # type: ignore[call-overload]
         return out
 
     # -- persistence -------------------------------------------------------------

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from windows import aggregate as a
+from windows.agents import LOGIN, LOGOUT, PAUSE, UNPAUSE, AgentRoster
 from windows.contacts import APPLIED, DUPLICATE, ContactEvent, ContactRecord, ContactTracker
 from windows.engine import BucketKey, TotalKey, WindowSet
 from windows.policy import PolicyBook
 from windows.timeframes import Calendar
 
 HistogramKey = tuple[str, str, str]  # (queue, channel, outcome)
+AGENT_KINDS = frozenset({LOGIN, LOGOUT, PAUSE, UNPAUSE})
 LiveKey = tuple[str, str]
 
 
@@ -40,7 +42,8 @@ class Changes:
     buckets: dict[BucketKey, a.Agg | None]
     contacts: dict[str, ContactRecord | None]
     histograms: dict[HistogramKey, list[int]]
-    live: dict[LiveKey, list[int]]  # queue times of the waiting contacts
+    live: dict[LiveKey, dict[str, object]]  # waiting contacts' queue times, in service
+    agents: dict[str, list[list[str]] | None]
     counters: dict[str, int]
 
 
@@ -55,6 +58,7 @@ class StoredPartition:
     contacts: dict[str, ContactRecord] = field(default_factory=dict)
     histograms: dict[HistogramKey, list[int]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    agents: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 class PartitionState:
@@ -70,6 +74,8 @@ class PartitionState:
         self.windows.restore(stored.totals, stored.buckets)
         self.contacts.restore(stored.contacts, stored.histograms,
                               self.counters.get("expired_waiting", 0))
+        self.agents = AgentRoster()
+        self.agents.restore(stored.agents.items())
 
     @property
     def now_ms(self) -> int:
@@ -86,7 +92,12 @@ class PartitionState:
 
     def apply(self, event: ContactEvent) -> str:
         """Apply an event; returns ``applied``, ``duplicate`` or the rejection reason."""
-        outcome = self.contacts.apply(event, self.windows)
+        if event.kind in AGENT_KINDS:
+            assert event.agent_id is not None
+            self.agents.apply(event.kind, event.agent_id, event.queue)
+            outcome = APPLIED
+        else:
+            outcome = self.contacts.apply(event, self.windows)
         if outcome == APPLIED:
             self._count("processed")
         elif outcome == DUPLICATE:
@@ -128,6 +139,7 @@ class PartitionState:
             contacts=contacts,
             histograms=histograms,
             live=tracker.live(),
+            agents=self.agents.drain(),
             counters=dict(self.counters),
         )
 

@@ -50,6 +50,11 @@ class MemoryStore:
             else:
                 stored.contacts[cid] = copy.deepcopy(record)
         stored.histograms.update(copy.deepcopy(changes.histograms))
+        for agent, lists in changes.agents.items():
+            if lists is None:
+                stored.agents.pop(agent, None)
+            else:
+                stored.agents[agent] = copy.deepcopy(lists)
         stored.counters = dict(changes.counters)
         self.extra_meta.setdefault(partition_id, {}).update(extra_meta or {})
         stored.offset = changes.offset

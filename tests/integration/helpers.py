@@ -106,8 +106,8 @@ class Stack:
                 if isinstance(event, bytes):
                     await producer.send(topic, event, key=b"garbage")
                 else:
-                    await producer.send(topic, orjson.dumps(event),
-                                        key=str(event["contact_id"]).encode())
+                    key = event.get("contact_id") or event["agent_id"]
+                    await producer.send(topic, orjson.dumps(event), key=str(key).encode())
             await producer.flush()
         finally:
             await producer.stop()

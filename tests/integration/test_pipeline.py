@@ -36,16 +36,25 @@ SCRIPT = [
     ev("d1", "call.queued", B + 100 * S, "d", queue="support"),
     ev("e3", "call.ended", B + 160 * S, "e", queue="support", talk_s=100, hold_s=20, wrap_s=30),
 ]
+AGENTS = [
+    {"event_id": f"g{i}", "type": type_, "ts": B - 3_600 * S + i, "agent_id": agent,
+     "queue": queue, "channel": "voice"}
+    for i, (type_, agent, queue) in enumerate([
+        ("agent.login", "ann", "sales"), ("agent.login", "bob", "sales"),
+        ("agent.pause", "bob", "sales"), ("agent.login", "cy", "support"),
+    ])
+]
 GARBAGE = [b"{oops", b'{"type": "call.teleported"}']
 
 
 @pytest.mark.integration
 def test_known_script_gives_exact_metrics(stack: Stack) -> None:
+    stack.produce(AGENTS)
     stack.produce(SCRIPT[:8])
     stack.produce(GARBAGE)
     stack.produce(SCRIPT[8:])
     worker = stack.start_worker(CCPULSE_CLOCK="event")
-    wait_for(lambda: stack.counter("processed") + stack.counter("duplicates") >= 15, 60,
+    wait_for(lambda: stack.consumed() >= len(AGENTS) + len(SCRIPT) + len(GARBAGE), 60,
              "the worker to apply the script", worker)
     port = stack.start_exporter(CCPULSE_CLOCK="event")
     wait_for(lambda: sample(scrape(port), "ccpulse_oldest_waiting_seconds",
@@ -91,7 +100,14 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     assert sample(m, "ccpulse_service_level_target_ratio", queue="sales") == 0.8
     assert sample(m, "ccpulse_service_level_threshold_seconds", queue="sales") == 20
 
-    assert sample(m, "ccpulse_events_processed_total") == 14
+    # b and f are still on the phone in sales: of ann and (paused) bob, nobody is free
+    assert sample(m, "ccpulse_contacts_in_service", queue="sales", channel="voice") == 2
+    assert sample(m, "ccpulse_agents_logged_in", queue="sales") == 2
+    assert sample(m, "ccpulse_agents_paused", queue="sales") == 1
+    assert sample(m, "ccpulse_agents_available", queue="sales") == 0
+    assert sample(m, "ccpulse_agents_available", queue="support") == 1
+
+    assert sample(m, "ccpulse_events_processed_total") == 14 + len(AGENTS)
     assert sample(m, "ccpulse_events_duplicate_total") == 1
     assert sample(m, "ccpulse_events_rejected_total", reason="malformed_json") == 1
     assert sample(m, "ccpulse_events_rejected_total", reason="unknown_type") == 1

@@ -34,6 +34,13 @@ def test_ended_sums_talk_hold_and_wrap() -> None:
     assert event.handle_ms == 150_500
 
 
+def test_agent_events_need_an_agent_not_a_contact() -> None:
+    event = decode(raw(type="agent.login", contact_id=..., agent_id="a1"), NOW, 0)
+    assert (event.kind, event.agent_id) == ("agent_login", "a1")
+    with pytest.raises(Rejected, match="agent_id is required"):
+        decode(raw(type="agent.pause", contact_id=...), NOW, 0)
+
+
 def test_transfer_needs_a_target_queue() -> None:
     assert decode(raw(type="call.transferred", to_queue="b"), NOW, 0).to_queue == "b"
     with pytest.raises(Rejected) as exc:
@@ -80,5 +87,5 @@ def test_schema_examples_decode_and_validate() -> None:
         validator.validate(example)
         kinds.add(decode(orjson.dumps(example), 2**62, 0).type)
     assert kinds == {"call.queued", "call.answered", "call.abandoned", "call.transferred",
-                     "call.ended"}
+                     "call.ended", "agent.login", "agent.pause"}
     assert list(validator.iter_errors({"type": "call.ended"}))  # the schema does refuse things

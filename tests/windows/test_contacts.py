@@ -97,7 +97,7 @@ def test_transfer_after_answer_just_enters_the_new_queue() -> None:
     ])
     assert outcomes == ["applied"] * 3
     assert queues["q"][a.TRANSFERRED] == 0
-    assert tracker.live() == {("r", "voice"): [60_000]}
+    assert tracker.live() == {("r", "voice"): {"w": [60_000], "s": 0}}
 
 
 @pytest.mark.parametrize(("timeline", "reason"), [
@@ -127,7 +127,7 @@ def test_live_state_lists_queue_times_of_waiting_contacts() -> None:
         Ev("queued", 30_000, "c"), Ev("queued", 0, "a"), Ev("queued", 15_000, "b"),
         Ev("answered", 31_000, "b"),
     ])
-    assert tracker.live() == {("q", "voice"): [0, 30_000]}
+    assert tracker.live() == {("q", "voice"): {"w": [0, 30_000], "s": 1}}
 
 
 def test_waiting_figures_are_computed_at_the_readers_now() -> None:
