@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -157,6 +158,18 @@ def cmd_replay(args: argparse.Namespace) -> None:
     asyncio.run(replay(settings, records, speed))
 
 
+def cmd_asterisk(args: argparse.Namespace) -> None:
+    from ccpulse.asterisk_feed import feed
+
+    settings = _settings()
+    if not settings.kafka_bootstrap:
+        raise CcpulseError("CCPULSE_KAFKA_BOOTSTRAP is required to publish queue_log events")
+    state = Path(args.state) if args.state else None
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(feed(settings, Path(args.queue_log), state, args.from_start,
+                         idle_exit_s=args.idle_exit))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ccpulse",
@@ -208,6 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--until", help="only events before this time (ISO-8601)")
     replay.add_argument("--out", help="write JSON lines here instead of sending to Kafka")
     replay.set_defaults(run=cmd_replay)
+
+    asterisk = sub.add_parser("asterisk", help="follow an Asterisk queue_log (like tail -F, "
+                              "across rotation) and publish its events to Kafka")
+    asterisk.add_argument("queue_log", help="e.g. /var/log/asterisk/queue_log")
+    asterisk.add_argument("--from-start", action="store_true",
+                          help="read the file from its start (default: only new lines)")
+    asterisk.add_argument("--state", help="file keeping the read position across restarts")
+    asterisk.add_argument("--idle-exit", type=float,
+                          help="stop after this many seconds without new lines")
+    asterisk.set_defaults(run=cmd_asterisk)
     return parser
 
 

@@ -17,7 +17,7 @@ from stream.events import Event, Rejected, decode, from_document
 from windows import aggregate as a
 from windows.contacts import APPLIED, DUPLICATE, ContactTracker
 from windows.kpis import compute
-from windows.partition import EngineConfig
+from windows.partition import AGENT_KINDS, EngineConfig
 
 ALL = "*"
 NO_FUTURE_CHECK_MS = 2**62
@@ -57,6 +57,8 @@ def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
     tracker = ContactTracker(config.policies, [])
     duplicates = 0
     for event in events:
+        if event.kind in AGENT_KINDS:
+            continue  # agent state has no daily figures
         outcome = tracker.apply(event, sink)
         if outcome == DUPLICATE:
             duplicates += 1

@@ -1,0 +1,39 @@
+"""`ccpulse asterisk` follows a queue_log across rotation into the live pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccpulse.adapters.asterisk import QueueLogConverter
+from tests.adapters.queue_logs import a_morning
+from tests.integration.helpers import Stack, sample, scrape, wait_for
+
+
+@pytest.mark.integration
+def test_queue_log_followed_across_rotation_reaches_the_metrics(stack: Stack) -> None:
+    lines = a_morning().lines
+    total = sum(len(QueueLogConverter().convert(line)) for line in lines)
+    log = stack.logdir / "queue_log"
+    half = len(lines) // 2
+    log.write_text("\n".join(lines[:half]) + "\n")
+    state = stack.logdir / "queue_log.pos"
+    feed = stack.start("asterisk", str(log), "--from-start", "--state", str(state))
+    worker = stack.start_worker(CCPULSE_CLOCK="event")
+    wait_for(lambda: stack.consumed() > 0 and state.exists(), 60, "the first half", worker)
+
+    log.rename(stack.logdir / "queue_log.1")  # logrotate
+    log.write_text("\n".join(lines[half:]) + "\n")
+    wait_for(lambda: stack.consumed() >= total, 60, "the rotated file", feed)
+    assert stack.counters() == {"processed": total, "expired_waiting": 0}
+
+    m = scrape(stack.start_exporter(CCPULSE_CLOCK="event"))
+    sales, support = ({"queue": q, "channel": "voice"} for q in ("sales", "support"))
+    assert sample(m, "ccpulse_contacts_answered_total", **sales) == 3
+    assert sample(m, "ccpulse_contacts_abandoned_total", **sales) == 1
+    assert sample(m, "ccpulse_contacts_answered_total", **support) == 1
+    assert sample(m, "ccpulse_contacts_abandoned_total", **support) == 2
+    assert sample(m, "ccpulse_contacts_handled_total", **sales) == 3
+    assert sample(m, "ccpulse_handle_seconds_total", **sales) == 95 + 60 + 30
+    assert sample(m, "ccpulse_agents_logged_in", queue="sales") == 2
+    assert sample(m, "ccpulse_agents_paused", queue="sales") == 1
+    assert ("ccpulse_agents_logged_in", (("queue", "support"),)) not in m
