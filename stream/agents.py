@@ -1,24 +1,34 @@
-"""The Faust agents: thin glue between consumed batches and the processor."""
+"""The Faust side: a batch fetcher task, the folding agent, timers and rebalance hooks.
+
+Records reach the agent a fetched batch at a time, grouped by partition, through
+an in-memory Faust channel: the framework's work is per batch, not per event.
+The fetcher is an aiokafka consumer in the group ``APP_ID-fold``; each batch is
+folded and saved before the next is fetched, so no batch is in flight while the
+group rebalances. Where a partition resumes is the offset stored in Redis with its
+state; the Kafka commit that follows each save only keeps lag tools informed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import faust
 import redis
-from faust.types import TP
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from ccpulse.settings import Settings
-from stream.processor import DeadLetter, Processor, Record
+from stream.processor import DeadLetter, Processor, RecordLike
 from stream.redis_store import RedisStore
 from windows.clock import clock_factory
 
 log = logging.getLogger(__name__)
+
+Batch = Mapping[tuple[str, int], Sequence[RecordLike]]
 
 
 class WorkerMetrics:
@@ -41,24 +51,53 @@ class WorkerMetrics:
                                 registry=self.registry)
 
 
+def pid_of(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Drops revoked partitions' state; resumes assigned ones where Redis says."""
+
+    def __init__(self, processor: Processor, lock: asyncio.Lock) -> None:
+        self.processor = processor
+        self.lock = lock
+        self.consumer: AIOKafkaConsumer | None = None
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self.lock:
+            self.processor.forget(pid_of(tp) for tp in revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        async with self.lock:
+            for tp in assigned:
+                self.resume(tp)
+
+    def resume(self, tp: TopicPartition) -> None:
+        assert self.consumer is not None
+        state = self.processor.state(pid_of(tp))
+        if state.offset >= 0:
+            self.consumer.seek(tp, state.offset + 1)
+
+
 def install(app: faust.App, settings: Settings) -> Processor:
-    """Declare the topics, agent, timer and rebalance hooks on ``app``."""
+    """Declare the fetcher, agent, timer and worker metrics on ``app``."""
     client = redis.Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
     store = RedisStore(client, settings.redis_prefix)
-    inputs = set(settings.input_topics)
+    metrics = WorkerMetrics()
+    lock = asyncio.Lock()
+    consumer_box: list[AIOKafkaConsumer] = []
 
     def highwater(topic: str, partition: int) -> int | None:
         try:
-            return int(app.consumer.highwater(TP(topic, partition)))
-        except Exception:  # not assigned, or no fetch yet
+            mark = consumer_box[0].highwater(TopicPartition(topic, partition))
+        except (IndexError, AssertionError):  # no consumer yet, or no longer assigned
             return None
+        return None if mark is None else int(mark)
 
     processor = Processor(settings.engine_config(), store, clock_factory(settings.clock),
                           round(settings.future_tolerance_s * 1000), highwater)
-    metrics = WorkerMetrics()
-    lock = asyncio.Lock()
-    topic = app.topic(*settings.input_topics, partitions=settings.partitions)
-    deadletter = app.topic(settings.deadletter_topic, partitions=settings.partitions)
+    ownership = Ownership(processor, lock)
+    batches = app.channel()
 
     async def send_deadletters(dead: Sequence[DeadLetter]) -> None:
         pending = []
@@ -72,45 +111,103 @@ def install(app: faust.App, settings: Settings) -> Processor:
         if pending:
             await asyncio.gather(*pending)
 
-    async def fold_and_save(records: list[Record]) -> None:
+    async def fold_and_save(batch: Batch) -> None:
         started = time.perf_counter()
         async with lock:
-            dead = processor.fold(records)
+            dead = processor.fold(batch)
             await send_deadletters(dead)
-            await asyncio.to_thread(processor.save)
+            fenced = await asyncio.to_thread(processor.save)
+            for pid in fenced:  # consume again from what the new owner stored
+                topic, _, partition = pid.rpartition(":")
+                tp = TopicPartition(topic, int(partition))
+                if consumer_box and tp in consumer_box[0].assignment():
+                    ownership.resume(tp)
         metrics.batches.inc()
-        metrics.records.inc(len(records))
+        metrics.records.inc(sum(len(records) for records in batch.values()))
         metrics.batch_seconds.observe(time.perf_counter() - started)
 
-    @app.agent(topic, name="ccpulse.fold")
+    @app.agent(batches, name="ccpulse.fold")
     async def fold(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.take_events(settings.batch_size, settings.batch_within_s):
-            await fold_and_save([
-                Record(e.message.topic, e.message.partition, e.message.offset,
-                       e.message.key, e.message.value)
-                for e in events
-            ])
+        async for batch, done in stream.noack():
+            try:
+                await fold_and_save(batch)
+            except Exception as exc:  # handed to the fetcher, which recovers
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+    async def recover(consumer: AIOKafkaConsumer) -> None:
+        """Forget what is in memory; resume every partition from what Redis holds."""
+        while True:
+            await asyncio.sleep(1.0)
+            async with lock:
+                processor.forget(list(processor.states))
+                try:
+                    for tp in consumer.assignment():
+                        ownership.resume(tp)
+                    return
+                except redis.RedisError as exc:
+                    log.warning("Redis still unavailable (%s); retrying", exc)
+
+    @app.task
+    async def fetch() -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            group_id=f"{settings.app_id}-fold",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=32 * 1024 * 1024,
+            session_timeout_ms=round(settings.session_timeout_s * 1000),
+            heartbeat_interval_ms=round(min(1.0, settings.session_timeout_s / 4) * 1000),
+        )
+        ownership.consumer = consumer
+        consumer.subscribe(list(settings.input_topics), listener=ownership)
+        await consumer.start()
+        consumer_box.append(consumer)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                fetched = await consumer.getmany(timeout_ms=round(settings.batch_within_s * 1000),
+                                                 max_records=settings.batch_size)
+                if not fetched:
+                    continue
+                batch = {(tp.topic, tp.partition): records for tp, records in fetched.items()}
+                done: asyncio.Future[None] = loop.create_future()
+                await batches.send(value=(batch, done))
+                try:
+                    await done
+                except Exception:
+                    log.exception("a batch could not be saved; reloading state from Redis")
+                    await recover(consumer)
+                    continue
+                offsets = {tp: processor.states[pid_of(tp)].offset + 1 for tp in fetched
+                           if pid_of(tp) in processor.states and tp in consumer.assignment()}
+                if offsets:
+                    await consumer.commit(offsets)
+        finally:
+            consumer_box.clear()
+            await consumer.stop()
 
     @app.timer(settings.tick_s)
     async def tick() -> None:
-        owned = [f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment()
-                 if tp.topic in inputs]
+        owned = [pid_of(tp) for tp in consumer_box[0].assignment()] if consumer_box else []
         metrics.partitions.set(len(owned))
         async with lock:
-            processor.tick(owned)
-            await asyncio.to_thread(processor.save)
-
-    @app.on_partitions_revoked.connect
-    async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
-        async with lock:
-            processor.forget(f"{tp.topic}:{tp.partition}" for tp in revoked)
+            try:
+                processor.tick(owned)
+                await asyncio.to_thread(processor.save)
+            except redis.RedisError as exc:
+                # what was drained but not saved is gone from memory: reload it all
+                log.warning("tick could not reach Redis (%s); state will be reloaded", exc)
+                processor.forget(list(processor.states))
 
     @app.page("/metrics")
     async def worker_metrics(web: Any, request: Any) -> Any:
         return web.bytes(generate_latest(metrics.registry),
                          content_type="text/plain; version=0.0.4")
 
-    _ = (deadletter, fold, tick, on_revoked, worker_metrics)
+    _ = (fold, fetch, tick, worker_metrics)
     return processor
 
 

@@ -86,8 +86,10 @@ def parse_ts_ms(value: object) -> int:
     raise Rejected("bad_timestamp", f"ts must be an integer or a string, got {_type(value)}")
 
 
-def decode(raw: bytes, now_ms: int, future_tolerance_ms: int) -> Event:
+def decode(raw: bytes | None, now_ms: int, future_tolerance_ms: int) -> Event:
     """Decode one event, or raise :class:`Rejected` with the exact reason."""
+    if raw is None:
+        raise Rejected("malformed_json", "the message has no value")
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -9,8 +9,9 @@ clock, applies the events, and returns what must go to the dead-letter topic;
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from stream.events import Event, Rejected, decode
 from windows.clock import Clock, WallClock
@@ -19,6 +20,21 @@ from windows.partition import EngineConfig, PartitionState
 from windows.store import PartitionStore
 
 log = logging.getLogger(__name__)
+
+
+class RecordLike(Protocol):
+    """What the processor reads of a consumed record (aiokafka's ConsumerRecord has it)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +52,7 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    record: Record
+    record: RecordLike
     reason: str
     detail: str
 
@@ -89,33 +105,43 @@ class Processor:
             self._touched.discard(pid)
 
     # -- processing ----------------------------------------------------------------
-    def fold(self, records: Sequence[Record]) -> list[DeadLetter]:
+    def fold(self, batch: Mapping[tuple[str, int], Sequence[RecordLike]]) -> list[DeadLetter]:
+        """Fold records grouped by (topic, partition), each group in offset order."""
         dead: list[DeadLetter] = []
-        decoded: list[tuple[PartitionState, Event, Record]] = []
         wall_ms = self._wall.now_ms()
-        for record in records:
-            state = self.state(record.partition_id)
-            if record.offset <= state.offset:
-                continue  # applied before a restart or rebalance
-            state.offset = record.offset
-            self._touched.add(record.partition_id)
-            try:
-                event = decode(record.value, wall_ms, self.future_tolerance_ms)
-            except Rejected as exc:
-                state.reject(exc.reason)
-                dead.append(DeadLetter(record, exc.reason, exc.detail))
+        tolerance_ms = self.future_tolerance_ms
+        for (topic, partition), records in batch.items():
+            pid = f"{topic}:{partition}"
+            state = self.state(pid)
+            observe = self.clocks[pid].observe
+            applied_up_to = state.offset
+            events: list[tuple[Event, RecordLike]] = []
+            for record in records:
+                if record.offset <= applied_up_to:
+                    continue  # applied before a restart or rebalance
+                state.offset = record.offset
+                try:
+                    event = decode(record.value, wall_ms, tolerance_ms)
+                except Rejected as exc:
+                    state.reject(exc.reason)
+                    dead.append(DeadLetter(record, exc.reason, exc.detail))
+                    continue
+                observe(event.ts_ms)
+                events.append((event, record))
+            if state.offset == applied_up_to:
                 continue
-            self.clocks[record.partition_id].observe(event.ts_ms)
-            decoded.append((state, event, record))
-        for pid in self._touched:
-            self.states[pid].advance(self.clocks[pid].now_ms())
-        for state, event, record in decoded:
-            outcome = state.apply(event)
-            if outcome != APPLIED and outcome != DUPLICATE:
-                dead.append(DeadLetter(record, outcome, describe(outcome, event)))
-            state.observe_newest(event.ts_ms)
-        for pid in self._touched:
-            self.states[pid].expire()
+            self._touched.add(pid)
+            state.advance(self.clocks[pid].now_ms())
+            apply = state.apply
+            newest_ms = 0
+            for event, record in events:
+                outcome = apply(event)
+                if outcome != APPLIED and outcome != DUPLICATE:
+                    dead.append(DeadLetter(record, outcome, describe(outcome, event)))
+                if event.ts_ms > newest_ms:
+                    newest_ms = event.ts_ms
+            state.observe_newest(newest_ms)
+            state.expire()
         return dead
 
     def tick(self, partition_ids: Iterable[str] = ()) -> None:
@@ -127,9 +153,10 @@ class Processor:
             state.expire()
             self._touched.add(pid)
 
-    def save(self) -> int:
-        """Save every touched partition; returns how many were saved."""
-        saved = 0
+    def save(self) -> list[str]:
+        """Save every touched partition; returns those another worker has taken over
+        (their state is dropped: reload it and consume again from its stored offset)."""
+        fenced = []
         for pid in sorted(self._touched):
             state = self.states.get(pid)
             if state is None:
@@ -137,12 +164,12 @@ class Processor:
             changes = state.drain()
             if self.store.save(pid, self._saved_offsets[pid], changes, self._meta(pid)):
                 self._saved_offsets[pid] = changes.offset
-                saved += 1
             else:
                 log.warning("partition %s was taken over by another worker; dropping it", pid)
                 self.forget([pid])
+                fenced.append(pid)
         self._touched.clear()
-        return saved
+        return fenced
 
     def _meta(self, pid: str) -> dict[str, int]:
         if self.highwater is None:
