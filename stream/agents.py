@@ -85,6 +85,7 @@ def install(app: faust.App, settings: Settings) -> Processor:
     store = RedisStore(client, settings.redis_prefix)
     metrics = WorkerMetrics()
     lock = asyncio.Lock()
+    lost_state = asyncio.Event()  # memory no longer matches Redis: resume from Redis
     consumer_box: list[AIOKafkaConsumer] = []
 
     def highwater(topic: str, partition: int) -> int | None:
@@ -168,6 +169,9 @@ def install(app: faust.App, settings: Settings) -> Processor:
         loop = asyncio.get_running_loop()
         try:
             while True:
+                if lost_state.is_set():
+                    await recover(consumer)
+                    lost_state.clear()
                 fetched = await consumer.getmany(timeout_ms=round(settings.batch_within_s * 1000),
                                                  max_records=settings.batch_size)
                 if not fetched:
@@ -201,6 +205,7 @@ def install(app: faust.App, settings: Settings) -> Processor:
                 # what was drained but not saved is gone from memory: reload it all
                 log.warning("tick could not reach Redis (%s); state will be reloaded", exc)
                 processor.forget(list(processor.states))
+                lost_state.set()
 
     @app.page("/metrics")
     async def worker_metrics(web: Any, request: Any) -> Any:
