@@ -35,7 +35,6 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 def cmd_exporter(args: argparse.Namespace) -> None:
     import redis
-    from prometheus_client import CollectorRegistry
 
     from exporters.collector import CcpulseCollector
     from exporters.server import make_server
@@ -43,12 +42,11 @@ def cmd_exporter(args: argparse.Namespace) -> None:
     settings = _settings(exporter_port=args.port)
     if not settings.redis_url:
         raise CcpulseError("CCPULSE_REDIS_URL is required for the exporter")
-    registry = CollectorRegistry(auto_describe=False)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2,
                                   socket_connect_timeout=2)
-    registry.register(CcpulseCollector(client, settings.redis_prefix, settings.engine_config(),
-                                       event_clock=settings.clock == "event"))
-    server = make_server(registry, settings.exporter_host, settings.exporter_port)
+    collector = CcpulseCollector(client, settings.redis_prefix, settings.engine_config(),
+                                 event_clock=settings.clock == "event")
+    server = make_server(collector, settings.exporter_host, settings.exporter_port)
     logging.info("exporter serving http://%s:%d/metrics", settings.exporter_host,
                  settings.exporter_port)
     try:
@@ -170,6 +168,22 @@ def cmd_asterisk(args: argparse.Namespace) -> None:
                          idle_exit_s=args.idle_exit))
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    import orjson
+
+    from ccpulse.bench import lines_of, run_bench
+
+    if args.smoke:
+        result = run_bench(4_000, (200.0,), 3.0, 20, 2)
+    else:
+        result = run_bench(args.events, (2_000.0, 20_000.0), args.freshness_s, 1_000,
+                           args.contacts_per_queue)
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        print("\n".join(lines_of(result)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ccpulse",
@@ -231,6 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     asterisk.add_argument("--idle-exit", type=float,
                           help="stop after this many seconds without new lines")
     asterisk.set_defaults(run=cmd_asterisk)
+
+    bench = sub.add_parser("bench", help="measure throughput, freshness and memory in one run "
+                           "(starts its own broker and Redis)")
+    bench.add_argument("--events", type=int, default=200_000, help="events for the catch-up runs")
+    bench.add_argument("--freshness-s", type=float, default=10.0,
+                       help="seconds of steady load per rate")
+    bench.add_argument("--contacts-per-queue", type=int, default=12,
+                       help="contacts per queue and channel per day in the memory run")
+    bench.add_argument("--smoke", action="store_true", help="a tiny run that checks the bench")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(run=cmd_bench)
     return parser
 
 

@@ -1,20 +1,20 @@
-"""The Prometheus collector: reads Redis on every scrape, keeps nothing between scrapes."""
+"""The collector: reads Redis on every scrape and keeps nothing between scrapes.
+
+``collect()`` returns fresh metric families built from what Redis holds at that
+moment; if Redis cannot be read it returns ``ccpulse_redis_up 0`` and nothing
+else, rather than old numbers.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import redis
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
 
+from exporters.exposition import Family, format_value, inner, labels_text
 from exporters.view import View, read_view
 from windows import aggregate as a
 from windows.kpis import compute
@@ -22,10 +22,7 @@ from windows.partition import EngineConfig
 
 log = logging.getLogger(__name__)
 
-WINDOW_LABELS = ["queue", "channel", "window"]
-QUEUE_LABELS = ["queue", "channel"]
-
-# (metric name, help, value from the KPIs)
+# (metric name, help, KPI field)
 WINDOW_GAUGES: tuple[tuple[str, str, str], ...] = (
     ("ccpulse_service_level_ratio", "Service level: share of contacts handled within the "
      "queue's threshold, per the queue's abandon policy (NaN when nothing counts)",
@@ -45,21 +42,27 @@ WINDOW_GAUGES: tuple[tuple[str, str, str], ...] = (
      "that ended", "average_handle_s"),
 )
 
-# (counter name without _total, help, aggregate field, scale)
+# (counter name, help, aggregate field, divisor)
 COUNTERS: tuple[tuple[str, str, int, float], ...] = (
-    ("ccpulse_contacts_offered", "Contacts offered", a.OFFERED, 1),
-    ("ccpulse_contacts_answered", "Contacts answered", a.ANSWERED, 1),
-    ("ccpulse_contacts_abandoned", "Contacts abandoned (short abandons excluded)",
+    ("ccpulse_contacts_offered_total", "Contacts offered", a.OFFERED, 1),
+    ("ccpulse_contacts_answered_total", "Contacts answered", a.ANSWERED, 1),
+    ("ccpulse_contacts_abandoned_total", "Contacts abandoned (short abandons excluded)",
      a.ABANDONED, 1),
-    ("ccpulse_contacts_transferred", "Contacts transferred while waiting", a.TRANSFERRED, 1),
-    ("ccpulse_contacts_answered_within_threshold", "Contacts answered within threshold",
+    ("ccpulse_contacts_transferred_total", "Contacts transferred while waiting",
+     a.TRANSFERRED, 1),
+    ("ccpulse_contacts_answered_within_threshold_total", "Contacts answered within threshold",
      a.ANSWERED_WITHIN, 1),
-    ("ccpulse_contacts_abandoned_within_threshold", "Contacts abandoned within threshold",
+    ("ccpulse_contacts_abandoned_within_threshold_total", "Contacts abandoned within threshold",
      a.ABANDONED_WITHIN, 1),
-    ("ccpulse_contacts_short_abandoned", "Abandons shorter than the short-abandon threshold",
-     a.SHORT_ABANDONED, 1),
-    ("ccpulse_contacts_handled", "Contacts that ended", a.HANDLED, 1),
-    ("ccpulse_handle_seconds", "Summed handle time", a.HANDLE_MS, 1000),
+    ("ccpulse_contacts_short_abandoned_total",
+     "Abandons shorter than the short-abandon threshold", a.SHORT_ABANDONED, 1),
+    ("ccpulse_contacts_handled_total", "Contacts that ended", a.HANDLED, 1),
+    ("ccpulse_handle_seconds_total", "Summed handle time", a.HANDLE_MS, 1000),
+)
+
+HISTOGRAMS = (
+    ("ccpulse_answer_wait_seconds", "answered", a.ANSWERED, a.ANSWER_WAIT_MS),
+    ("ccpulse_abandon_wait_seconds", "abandoned", a.ABANDONED, a.ABANDON_WAIT_MS),
 )
 
 
@@ -72,131 +75,128 @@ class CcpulseCollector:
         self.config = config
         self.event_clock = event_clock
         self.wall_ms = wall_ms
-        self.bounds_s = config.histogram_bounds_s()
+        self.bounds = [f"{b:g}" for b in config.histogram_bounds_s()]
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> list[Family]:
         started = time.perf_counter()
-        up = GaugeMetricFamily("ccpulse_redis_up", "1 if Redis answered this scrape, else 0 "
-                               "(then no contact metrics are served)")
+        up = Family("ccpulse_redis_up", "gauge", "1 if Redis answered this scrape, else 0 "
+                    "(then no contact metrics are served)")
         try:
             view = read_view(self.client, self.prefix, self.config.calendar, self.wall_ms(),
                              self.event_clock)
         except redis.RedisError as exc:
             log.warning("scrape could not read Redis: %s", exc)
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield from self._windows(view)
-        yield from self._counters(view)
-        yield from self._histograms(view)
-        yield from self._live(view)
-        yield from self._targets(view)
-        yield from self._health(view)
-        took = GaugeMetricFamily("ccpulse_scrape_seconds", "Time this scrape spent reading Redis "
-                                 "and building metrics")
-        took.add_metric([], time.perf_counter() - started)
-        yield took
+            up.add("", 0)
+            return [up]
+        up.add("", 1)
+        queues = {key: inner(queue=key[0], channel=key[1]) for key in view.queue_keys()}
+        families = [up, *self._windows(view, queues), *self._counters(view, queues),
+                    *self._histograms(view, queues), *self._live(view, queues),
+                    *self._agents(view), *self._targets(view), *self._health(view)]
+        took = Family("ccpulse_scrape_seconds", "gauge",
+                      "Time this scrape spent reading Redis and building metrics")
+        took.add("", time.perf_counter() - started)
+        families.append(took)
+        return families
 
-    def _windows(self, view: View) -> Iterator[Metric]:
-        families = [GaugeMetricFamily(name, doc, labels=WINDOW_LABELS)
-                    for name, doc, _ in WINDOW_GAUGES]
-        fields = [field for _, _, field in WINDOW_GAUGES]
+    def _windows(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
+        families = [Family(name, "gauge", doc) for name, doc, _ in WINDOW_GAUGES]
+        targets = [(family.lines.append, family.name, field)
+                   for family, (_, _, field) in zip(families, WINDOW_GAUGES, strict=True)]
         policies = self.config.policies
-        for queue, channel in view.queue_keys():
-            policy = policies.for_queue(queue)
+        for key, base in queues.items():
+            policy = policies.for_queue(key[0])
             for window, per_queue in view.windows.items():
-                kpis = compute(per_queue.get((queue, channel)) or a.empty(), policy)
-                labels = [queue, channel, window]
-                for family, field in zip(families, fields, strict=True):
-                    family.add_metric(labels, float(getattr(kpis, field)))
-        yield from families
+                kpis = compute(per_queue.get(key) or a.empty(), policy)
+                labels = f'{{{base},window="{window}"}}'
+                for append, name, field in targets:
+                    append(f"{name}{labels} {format_value(getattr(kpis, field))}\n")
+        return families
 
-    def _counters(self, view: View) -> Iterator[Metric]:
-        for name, doc, index, scale in COUNTERS:
-            family = CounterMetricFamily(name, doc, labels=QUEUE_LABELS)
-            for (queue, channel), agg in sorted(view.totals.items()):
-                family.add_metric([queue, channel], agg[index] / scale)
-            yield family
+    def _counters(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
+        families = []
+        for name, doc, index, divisor in COUNTERS:
+            family = Family(name, "counter", doc)
+            for key, agg in sorted(view.totals.items()):
+                family.add("{" + queues[key] + "}", agg[index] / divisor)
+            families.append(family)
+        return families
 
-    def _histograms(self, view: View) -> Iterator[Metric]:
-        for outcome, field, total_ms in (("answered", a.ANSWERED, a.ANSWER_WAIT_MS),
-                                         ("abandoned", a.ABANDONED, a.ABANDON_WAIT_MS)):
-            family = HistogramMetricFamily(
-                f"ccpulse_{'answer' if outcome == 'answered' else 'abandon'}_wait_seconds",
-                f"Wait of {outcome} contacts; every queue's threshold is a bucket bound",
-                labels=QUEUE_LABELS)
-            for (queue, channel), agg in sorted(view.totals.items()):
-                counts = view.histograms.get((queue, channel, outcome))
-                if counts is None or len(counts) != len(self.bounds_s):
-                    counts = [0] * len(self.bounds_s)
-                buckets = [(_le(b), c) for b, c in zip(self.bounds_s, counts, strict=True)]
-                buckets.append(("+Inf", agg[field]))
-                family.add_metric([queue, channel], buckets, agg[total_ms] / 1000)
-            yield family
+    def _histograms(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
+        families = []
+        zeros = [0] * len(self.bounds)
+        for name, outcome, count_field, sum_field in HISTOGRAMS:
+            doc = f"Wait of {outcome} contacts; every queue's threshold is a bucket bound"
+            family = Family(name, "histogram", doc)
+            for key, agg in sorted(view.totals.items()):
+                base = queues[key]
+                counts = view.histograms.get((*key, outcome))
+                if counts is None or len(counts) != len(self.bounds):
+                    counts = zeros
+                for bound, count in zip(self.bounds, counts, strict=True):
+                    family.add(f'{{{base},le="{bound}"}}', count, "_bucket")
+                family.add(f'{{{base},le="+Inf"}}', agg[count_field], "_bucket")
+                family.add("{" + base + "}", agg[count_field], "_count")
+                family.add("{" + base + "}", agg[sum_field] / 1000, "_sum")
+            families.append(family)
+        return families
 
-    def _live(self, view: View) -> Iterator[Metric]:
-        waiting = GaugeMetricFamily("ccpulse_contacts_waiting", "Contacts waiting in the queue now",
-                                    labels=QUEUE_LABELS)
-        oldest = GaugeMetricFamily("ccpulse_oldest_waiting_seconds",
-                                   "How long the longest-waiting contact has waited (0 if none)",
-                                   labels=QUEUE_LABELS)
-        over = GaugeMetricFamily("ccpulse_contacts_waiting_over_threshold",
-                                 "Contacts already waiting longer than the queue's threshold",
-                                 labels=QUEUE_LABELS)
-        in_service = GaugeMetricFamily("ccpulse_contacts_in_service",
-                                       "Contacts answered and not ended yet", labels=QUEUE_LABELS)
+    def _live(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
+        waiting = Family("ccpulse_contacts_waiting", "gauge", "Contacts waiting in the queue now")
+        oldest = Family("ccpulse_oldest_waiting_seconds", "gauge",
+                        "How long the longest-waiting contact has waited (0 if none)")
+        over = Family("ccpulse_contacts_waiting_over_threshold", "gauge",
+                      "Contacts already waiting longer than the queue's threshold")
+        in_service = Family("ccpulse_contacts_in_service", "gauge",
+                            "Contacts answered and not ended yet")
         policies = self.config.policies
-        for queue, channel in view.queue_keys():
-            threshold_ms = policies.for_queue(queue).threshold_ms
-            count, oldest_s, over_count = view.waiting(queue, channel, threshold_ms)
-            labels = [queue, channel]
-            waiting.add_metric(labels, count)
-            oldest.add_metric(labels, oldest_s)
-            over.add_metric(labels, over_count)
-            in_service.add_metric(labels, view.in_service.get((queue, channel), 0))
-        yield from (waiting, oldest, over, in_service)
-        yield from self._agents(view)
+        for key, base in queues.items():
+            labels = "{" + base + "}"
+            count, oldest_s, over_count = view.waiting(*key, policies.for_queue(key[0])
+                                                       .threshold_ms)
+            waiting.add(labels, count)
+            oldest.add(labels, oldest_s)
+            over.add(labels, over_count)
+            in_service.add(labels, view.in_service.get(key, 0))
+        return [waiting, oldest, over, in_service]
 
-    def _agents(self, view: View) -> Iterator[Metric]:
-        logged_in = GaugeMetricFamily("ccpulse_agents_logged_in",
-                                      "Agents logged in to the queue (from agent events)",
-                                      labels=["queue"])
-        paused = GaugeMetricFamily("ccpulse_agents_paused", "Logged-in agents who are paused",
-                                   labels=["queue"])
-        available = GaugeMetricFamily(
-            "ccpulse_agents_available",
-            "Logged-in agents neither paused nor on a contact of the queue", labels=["queue"])
+    def _agents(self, view: View) -> list[Family]:
+        logged_in = Family("ccpulse_agents_logged_in", "gauge",
+                           "Agents logged in to the queue (from agent events)")
+        paused = Family("ccpulse_agents_paused", "gauge", "Logged-in agents who are paused")
+        available = Family("ccpulse_agents_available", "gauge",
+                           "Logged-in agents neither paused nor on a contact of the queue")
         busy: dict[str, int] = {}
         for (queue, _), count in view.in_service.items():
             busy[queue] = busy.get(queue, 0) + count
         for queue, (members, paused_count) in sorted(view.agents.items()):
-            logged_in.add_metric([queue], members)
-            paused.add_metric([queue], paused_count)
-            available.add_metric([queue], max(0, members - paused_count - busy.get(queue, 0)))
-        yield from (logged_in, paused, available)
+            labels = labels_text(queue=queue)
+            logged_in.add(labels, members)
+            paused.add(labels, paused_count)
+            available.add(labels, max(0, members - paused_count - busy.get(queue, 0)))
+        return [logged_in, paused, available]
 
-    def _targets(self, view: View) -> Iterator[Metric]:
-        target = GaugeMetricFamily("ccpulse_service_level_target_ratio",
-                                   "The queue's service-level target", labels=["queue"])
-        threshold = GaugeMetricFamily("ccpulse_service_level_threshold_seconds",
-                                      "The queue's service-level threshold", labels=["queue"])
-        queues = sorted({q for q, _ in view.queue_keys()} | set(self.config.policies.queues))
-        for queue in queues:
-            policy = self.config.policies.for_queue(queue)
-            target.add_metric([queue], policy.target)
-            threshold.add_metric([queue], policy.threshold_s)
-        yield from (target, threshold)
+    def _targets(self, view: View) -> list[Family]:
+        target = Family("ccpulse_service_level_target_ratio", "gauge",
+                        "The queue's service-level target")
+        threshold = Family("ccpulse_service_level_threshold_seconds", "gauge",
+                           "The queue's service-level threshold")
+        policies = self.config.policies
+        for queue in sorted({q for q, _ in view.queue_keys()} | set(policies.queues)):
+            policy = policies.for_queue(queue)
+            labels = labels_text(queue=queue)
+            target.add(labels, policy.target)
+            threshold.add(labels, policy.threshold_s)
+        return [target, threshold]
 
-    def _health(self, view: View) -> Iterator[Metric]:
-        processed = CounterMetricFamily("ccpulse_events_processed", "Events applied")
-        processed.add_metric([], view.counter("processed"))
-        duplicates = CounterMetricFamily("ccpulse_events_duplicate",
-                                         "Events dropped as repeats of an applied event id")
-        duplicates.add_metric([], view.counter("duplicates"))
-        rejected = CounterMetricFamily("ccpulse_events_rejected",
-                                       "Events sent to the dead-letter topic", labels=["reason"])
+    def _health(self, view: View) -> list[Family]:
+        processed = Family("ccpulse_events_processed_total", "counter", "Events applied")
+        processed.add("", view.counter("processed"))
+        duplicates = Family("ccpulse_events_duplicate_total", "counter",
+                            "Events dropped as repeats of an applied event id")
+        duplicates.add("", view.counter("duplicates"))
+        rejected = Family("ccpulse_events_rejected_total", "counter",
+                          "Events sent to the dead-letter topic")
         reasons: dict[str, int] = {}
         for p in view.partitions:
             for name, value in p.counters.items():
@@ -204,25 +204,20 @@ class CcpulseCollector:
                     reason = name.removeprefix("rejected:")
                     reasons[reason] = reasons.get(reason, 0) + value
         for reason, value in sorted(reasons.items()):
-            rejected.add_metric([reason], value)
-        expired = CounterMetricFamily("ccpulse_waiting_expired",
-                                      "Waiting contacts dropped after waiting implausibly long")
-        expired.add_metric([], view.counter("expired_waiting"))
-        newest = GaugeMetricFamily("ccpulse_newest_event_timestamp_seconds",
-                                   "Event time of the newest event applied")
+            rejected.add(labels_text(reason=reason), value)
+        expired = Family("ccpulse_waiting_expired_total", "counter",
+                         "Waiting contacts dropped after waiting implausibly long")
+        expired.add("", view.counter("expired_waiting"))
+        newest = Family("ccpulse_newest_event_timestamp_seconds", "gauge",
+                        "Event time of the newest event applied")
         newest_ms = max((p.counters.get("newest_event_ms", 0) for p in view.partitions), default=0)
-        newest.add_metric([], newest_ms / 1000 if newest_ms else math.nan)
-        clock = GaugeMetricFamily("ccpulse_processor_clock_timestamp_seconds",
-                                  "The processor's notion of now, per input partition",
-                                  labels=["partition"])
-        lag = GaugeMetricFamily("ccpulse_consumer_lag", "Records in the partition not yet applied",
-                                labels=["partition"])
+        newest.add("", newest_ms / 1000 if newest_ms else math.nan)
+        clock = Family("ccpulse_processor_clock_timestamp_seconds", "gauge",
+                       "The processor's notion of now, per input partition")
+        lag = Family("ccpulse_consumer_lag", "gauge", "Records in the partition not yet applied")
         for p in view.partitions:
-            clock.add_metric([p.partition_id], p.now_ms / 1000)
+            labels = labels_text(partition=p.partition_id)
+            clock.add(labels, p.now_ms / 1000)
             if p.lag is not None:
-                lag.add_metric([p.partition_id], p.lag)
-        yield from (processed, duplicates, rejected, expired, newest, clock, lag)
-
-
-def _le(bound_s: float) -> str:
-    return f"{bound_s:g}"
+                lag.add(labels, p.lag)
+        return [processed, duplicates, rejected, expired, newest, clock, lag]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from exporters.collector import CcpulseCollector
+from exporters.exposition import CONTENT_TYPE, render
 
 log = logging.getLogger(__name__)
 
@@ -13,12 +14,12 @@ INDEX = b"""<html><head><title>ccpulse exporter</title></head>
 <body><h1>ccpulse exporter</h1><p><a href="/metrics">/metrics</a></p></body></html>"""
 
 
-def make_server(registry: CollectorRegistry, host: str, port: int) -> ThreadingHTTPServer:
+def make_server(collector: CcpulseCollector, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                body, ctype, status = generate_latest(registry), CONTENT_TYPE_LATEST, 200
+                body, ctype, status = render(collector.collect()), CONTENT_TYPE, 200
             elif path == "/":
                 body, ctype, status = INDEX, "text/html", 200
             elif path == "/healthz":

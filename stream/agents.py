@@ -159,6 +159,7 @@ def install(app: faust.App, settings: Settings) -> Processor:
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=32 * 1024 * 1024,
+            fetch_max_wait_ms=round(settings.batch_within_s * 1000),
             session_timeout_ms=round(settings.session_timeout_s * 1000),
             heartbeat_interval_ms=round(min(1.0, settings.session_timeout_s / 4) * 1000),
         )
