@@ -64,7 +64,15 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     settings = _settings()
     if not settings.kafka_bootstrap:
         raise CcpulseError("CCPULSE_KAFKA_BOOTSTRAP is required for the simulator")
-    queues = default_queues(args.queues.split(",") if args.queues else None)
+    staffing = {}
+    for item in (args.staffing or "").split(","):
+        if item.strip():
+            name, _, ratio = item.partition("=")
+            try:
+                staffing[name.strip()] = float(ratio)
+            except ValueError:
+                raise CcpulseError(f"--staffing: {item!r} is not QUEUE=RATIO") from None
+    queues = default_queues(args.queues.split(",") if args.queues else None, staffing)
     try:
         sent = asyncio.run(simulate(settings, queues, args.rate, args.seed, args.duration))
     except KeyboardInterrupt:
@@ -204,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--queues", help="comma-separated queue names "
                           "(default sales,support,billing,general)")
     simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--staffing", help="agents per Erlang of load, per queue, e.g. "
+                          "'support=0.8,sales=1.3' (below about 1.05 a queue falls behind)")
     simulate.add_argument("--duration", type=float, help="stop after this many seconds")
     simulate.set_defaults(run=cmd_simulate)
 

@@ -43,18 +43,21 @@ DEFAULT_QUEUES = (
 )
 
 
-def default_queues(names: list[str] | None) -> tuple[QueueModel, ...]:
-    if not names:
-        return DEFAULT_QUEUES
+def default_queues(names: list[str] | None,
+                   staffing: dict[str, float] | None = None) -> tuple[QueueModel, ...]:
+    """The named queues (default: sales, support, billing, general), with staffing
+    overridden per queue where given (agents per Erlang of offered load)."""
+    staffing = staffing or {}
     known = {q.name: q for q in DEFAULT_QUEUES}
-    share = 1 / len(names)
+    names = names or list(known)
+    standard = set(names) == set(known)  # keep the standard mix of traffic
     models = []
     for i, name in enumerate(names):
-        base = known.get(name) or QueueModel(name, share, 1.2 if i % 2 == 0 else 0.97)
-        models.append(QueueModel(name, share, base.staffing, base.talk_s, base.hold_s, base.wrap_s,
-                                 base.patience_s,
-                                 base.overflow_to if base.overflow_to in names else None,
-                                 base.overflow_after_s))
+        base = known.get(name) or QueueModel(name, 0.0, 1.2 if i % 2 == 0 else 0.97)
+        models.append(QueueModel(
+            name, base.share if standard else 1 / len(names), staffing.get(name, base.staffing),
+            base.talk_s, base.hold_s, base.wrap_s, base.patience_s,
+            base.overflow_to if base.overflow_to in names else None, base.overflow_after_s))
     return tuple(models)
 
 

@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+# Prometheus/promtool and docker-compose (to validate the compose file) for the deploy tests
+missing=""
+command -v promtool >/dev/null || missing="$missing prometheus"
+command -v docker-compose >/dev/null || missing="$missing docker-compose"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test: installing$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "test: missing$missing (apt-get install$missing); those tests will be skipped"
+  fi
+fi
 echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: mypy"
