@@ -11,7 +11,8 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from ccpulse.adapters.asterisk import LineRejected, QueueLogConverter
+from ccpulse.adapters import Unusable
+from ccpulse.adapters.asterisk import QueueLogConverter
 from ccpulse.adapters.follow import Follower, Position
 from ccpulse.settings import Settings
 from stream.topics import ensure_topics
@@ -56,7 +57,7 @@ async def feed(settings: Settings, path: Path, state: Path | None, from_start: b
             for line in lines:
                 try:
                     events = converter.convert(line)
-                except LineRejected as exc:
+                except Unusable as exc:
                     log.warning("queue_log line rejected: %s (%s): %r", exc.reason, exc.detail,
                                 line[:200])
                     continue

@@ -7,9 +7,9 @@ contact credited to the local day of its queue exit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -20,6 +20,7 @@ from windows.kpis import compute
 from windows.partition import AGENT_KINDS, EngineConfig
 
 ALL = "*"
+T = TypeVar("T")
 NO_FUTURE_CHECK_MS = 2**62
 
 
@@ -89,26 +90,22 @@ def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
 
 def read_documents(docs: Iterable[dict[str, Any]]) -> tuple[list[Event], dict[str, int]]:
     """Validate event documents (from an adapter), sorted by time."""
-    events: list[Event] = []
-    rejected: dict[str, int] = {}
-    for doc in docs:
-        try:
-            events.append(from_document(doc, NO_FUTURE_CHECK_MS, 0))
-        except Rejected as exc:
-            rejected[exc.reason] = rejected.get(exc.reason, 0) + 1
-    events.sort(key=lambda e: e.ts_ms)
-    return events, rejected
+    return _validated(docs, lambda doc: from_document(doc, NO_FUTURE_CHECK_MS, 0))
 
 
 def read_event_lines(lines: Iterable[bytes]) -> tuple[list[Event], dict[str, int]]:
     """Decode JSON-lines events, sorted by time; rejects are counted by reason."""
+    return _validated((line for line in lines if line.strip()),
+                      lambda line: decode(line, NO_FUTURE_CHECK_MS, 0))
+
+
+def _validated(items: Iterable[T], parse: Callable[[T], Event]
+               ) -> tuple[list[Event], dict[str, int]]:
     events: list[Event] = []
     rejected: dict[str, int] = {}
-    for line in lines:
-        if not line.strip():
-            continue
+    for item in items:
         try:
-            events.append(decode(line, NO_FUTURE_CHECK_MS, 0))
+            events.append(parse(item))
         except Rejected as exc:
             rejected[exc.reason] = rejected.get(exc.reason, 0) + 1
     events.sort(key=lambda e: e.ts_ms)

@@ -24,18 +24,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ccpulse.adapters import Unusable, non_negative
+
 FIELDS = ("vru_line", "call_id", "customer_id", "priority", "type", "date", "vru_entry",
           "vru_exit", "vru_time", "q_start", "q_exit", "q_time", "outcome", "ser_start",
           "ser_exit", "ser_time", "server")
 QUEUES = frozenset({"PS", "PE", "IN", "NE", "NW", "TT"})
 NEVER = 0  # 0:00:00 means the call never reached that stage
-
-
-class RowRejected(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass
@@ -56,52 +51,42 @@ class Conversion:
 def _seconds(text: str, name: str) -> int:
     parts = text.split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise RowRejected("bad_field", f"{name} {text!r} is not H:MM:SS")
+        raise Unusable("bad_field", f"{name} {text!r} is not H:MM:SS")
     h, m, s = (int(p) for p in parts)
     if m > 59 or s > 59 or h > 23:
-        raise RowRejected("bad_field", f"{name} {text!r} is not a time of day")
+        raise Unusable("bad_field", f"{name} {text!r} is not a time of day")
     return h * 3600 + m * 60 + s
-
-
-def _duration(text: str, name: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise RowRejected("bad_field", f"{name} {text!r} is not a whole number") from None
-    if value < 0:
-        raise RowRejected("negative_duration", f"{name} is {value}")
-    return value
 
 
 def _date(text: str) -> date:
     try:
         return datetime.strptime(text, "%y%m%d").date()
     except ValueError:
-        raise RowRejected("bad_field", f"date {text!r} is not yymmdd") from None
+        raise Unusable("bad_field", f"date {text!r} is not yymmdd") from None
 
 
 def convert_row(fields: list[str], zone: ZoneInfo) -> list[dict[str, Any]]:
     """The events of one row (empty if the call was offered to no queue)."""
     if len(fields) != len(FIELDS):
-        raise RowRejected("malformed_row", f"{len(fields)} tab-separated fields, expected "
+        raise Unusable("malformed_row", f"{len(fields)} tab-separated fields, expected "
                           f"{len(FIELDS)}")
     row = dict(zip(FIELDS, (f.strip() for f in fields), strict=True))
     outcome, queue = row["outcome"], row["type"]
     if outcome not in ("AGENT", "HANG", "PHANTOM"):
-        raise RowRejected("unknown_outcome", f"outcome {outcome!r}")
+        raise Unusable("unknown_outcome", f"outcome {outcome!r}")
     day = _date(row["date"])
     vru_entry = _seconds(row["vru_entry"], "vru_entry")
     vru_exit = _seconds(row["vru_exit"], "vru_exit")
     q_start = _seconds(row["q_start"], "q_start")
-    for name in ("vru_time", "q_time", "ser_time"):
-        _duration(row[name], name)
-    q_time, ser_time = int(row["q_time"]), int(row["ser_time"])
+    non_negative(row["vru_time"], "vru_time", int)
+    q_time = non_negative(row["q_time"], "q_time", int)
+    ser_time = non_negative(row["ser_time"], "ser_time", int)
     if outcome == "PHANTOM":
         raise _Skip("phantom")
     if outcome == "HANG" and q_start == NEVER:
         raise _Skip("hang_never_queued")
     if queue not in QUEUES:
-        raise RowRejected("unknown_call_type", f"type {queue!r} is not one of {sorted(QUEUES)}")
+        raise Unusable("unknown_call_type", f"type {queue!r} is not one of {sorted(QUEUES)}")
 
     def at(seconds_of_day: int) -> int:
         """Epoch ms of a local time of the call's day (or the next, past midnight)."""
@@ -129,7 +114,7 @@ def convert_row(fields: list[str], zone: ZoneInfo) -> list[dict[str, Any]]:
     return events
 
 
-class _Skip(RowRejected):
+class _Skip(Unusable):
     def __init__(self, reason: str) -> None:
         super().__init__(reason, "offered to no queue")
 
@@ -148,7 +133,7 @@ def convert_lines(lines: Iterable[str], timezone: str) -> Conversion:
         except _Skip as skip:
             result.skipped[skip.reason] += 1
             continue
-        except RowRejected as exc:
+        except Unusable as exc:
             result.rejected[exc.reason] += 1
             result.rejects.append((number, exc.reason, exc.detail))
             continue

@@ -38,6 +38,8 @@ import hashlib
 from collections import Counter
 from typing import Any
 
+from ccpulse.adapters import Unusable, non_negative
+
 ABANDONS = {"ABANDON": "caller_hangup", "EXITWITHTIMEOUT": "timeout", "EXITWITHKEY": "key",
             "EXITEMPTY": "empty"}
 ENDS = ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
@@ -49,23 +51,6 @@ AGENT_EVENTS = {"ADDMEMBER": "agent.login", "AGENTLOGIN": "agent.login",
 NO_QUEUE = ("", "NONE")
 
 
-class LineRejected(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
-def _seconds(value: str, name: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise LineRejected("bad_field", f"{name} {value!r} is not a number") from None
-    if seconds < 0:
-        raise LineRejected("negative_duration", f"{name} is {value}")
-    return seconds
-
-
 def _calltime(event: str, data: list[str]) -> float:
     if event in ("COMPLETECALLER", "COMPLETEAGENT"):
         index = 1
@@ -74,26 +59,26 @@ def _calltime(event: str, data: list[str]) -> float:
     else:  # ATTENDEDTRANSFER: the last three are holdtime|calltime|origposition
         index = len(data) - 2
     if not 0 <= index < len(data):
-        raise LineRejected("missing_field", f"{event} has no calltime in {data}")
-    return _seconds(data[index], "calltime")
+        raise Unusable("missing_field", f"{event} has no calltime in {data}")
+    return non_negative(data[index], "calltime", float)
 
 
 def parse_line(line: str) -> list[dict[str, Any]]:
     """The events of one queue_log line (none for an event without queue figures)."""
     fields = line.rstrip("\r\n").split("|")
     if len(fields) < 5:
-        raise LineRejected("malformed_line", f"{len(fields)} fields, expected at least 5")
+        raise Unusable("malformed_line", f"{len(fields)} fields, expected at least 5")
     stamp, callid, queue, agent, event, *data = fields
     try:
         ts_ms = round(float(stamp) * 1000)
     except ValueError:
-        raise LineRejected("bad_timestamp", f"{stamp!r} is not epoch seconds") from None
+        raise Unusable("bad_timestamp", f"{stamp!r} is not epoch seconds") from None
     line_id = hashlib.blake2b(line.strip().encode(), digest_size=6).hexdigest()
     base: dict[str, Any] = {"event_id": f"ast-{line_id}", "ts": ts_ms, "channel": "voice"}
 
     if event in AGENT_EVENTS:
         if agent in NO_QUEUE:
-            raise LineRejected("missing_field", f"{event} names no agent")
+            raise Unusable("missing_field", f"{event} names no agent")
         all_queues = queue in NO_QUEUE or event.endswith("ALL")
         if AGENT_EVENTS[event] == "agent.login" and all_queues:
             return []  # a login with no queue named adds the agent to none
@@ -129,7 +114,7 @@ class QueueLogConverter:
         self.lines += 1
         try:
             events = parse_line(line)
-        except LineRejected as exc:
+        except Unusable as exc:
             self.rejected[exc.reason] += 1
             raise
         if not events:

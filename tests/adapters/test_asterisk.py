@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ccpulse.adapters.asterisk import LineRejected, QueueLogConverter, parse_line
+from ccpulse.adapters import Unusable
+from ccpulse.adapters.asterisk import QueueLogConverter, parse_line
 from ccpulse.adapters.follow import Follower
 from ccpulse.report import build_report, read_documents
 from tests.adapters.queue_logs import T0, a_morning
@@ -73,7 +74,7 @@ def test_ids_are_stable_so_a_reread_is_recognised() -> None:
 ])
 def test_unusable_lines_are_rejected_with_a_reason(line: str, reason: str) -> None:
     converter = QueueLogConverter()
-    with pytest.raises(LineRejected) as exc:
+    with pytest.raises(Unusable) as exc:
         converter.convert(line)
     assert exc.value.reason == reason
     assert converter.rejected[reason] == 1
