@@ -138,6 +138,8 @@ def from_document(doc: object, now_ms: int, future_tolerance_ms: int) -> Event:
 
 def _text(doc: dict[str, Any], name: str) -> str:
     value = doc.get(name)
+    if type(value) is str and 0 < len(value) <= MAX_NAME_LENGTH and value.isprintable():
+        return value  # the common case, checked in one go
     if value is None:
         raise Rejected("missing_field", f"{name} is required")
     if not isinstance(value, str):

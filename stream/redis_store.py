@@ -15,7 +15,9 @@ What a scrape reads (meta, totals, live, hist) grows with queues, channels,
 partitions and the contacts waiting right now: never with event count or window
 length. A batch's changes
 and its offset are written by one Lua script, so they land together or not at
-all, and only if the stored offset is still the one the worker loaded.
+all, and only if the stored offset is still the one the worker loaded. Each
+section travels as one JSON document that the script decodes, so the client
+packs a handful of arguments however many fields a batch changed.
 """
 
 from __future__ import annotations
@@ -35,21 +37,24 @@ SAVE_SCRIPT = """
 local current = redis.call('HGET', KEYS[1], 'offset')
 if not current then current = '-1' end
 if current ~= ARGV[1] then return current end
-local i = 3
 for k = 1, 7 do
   local key = KEYS[k]
   if k == 7 then redis.call('DEL', key) end
-  local nset = tonumber(ARGV[i]); i = i + 1
-  while nset > 0 do
-    local n = math.min(nset, 200)
-    redis.call('HSET', key, unpack(ARGV, i, i + 2 * n - 1))
-    i = i + 2 * n; nset = nset - n
+  local section = cjson.decode(ARGV[k + 2])
+  local pairs_, deletions = section[1], section[2]
+  local n = #pairs_
+  local i = 1
+  while i <= n do
+    local last = math.min(n, i + 399)
+    redis.call('HSET', key, unpack(pairs_, i, last))
+    i = last + 1
   end
-  local ndel = tonumber(ARGV[i]); i = i + 1
-  while ndel > 0 do
-    local n = math.min(ndel, 400)
-    redis.call('HDEL', key, unpack(ARGV, i, i + n - 1))
-    i = i + n; ndel = ndel - n
+  n = #deletions
+  i = 1
+  while i <= n do
+    local last = math.min(n, i + 399)
+    redis.call('HDEL', key, unpack(deletions, i, last))
+    i = last + 1
   end
 end
 redis.call('SADD', KEYS[8], ARGV[2])
@@ -63,10 +68,6 @@ def partition_key(prefix: str, partition_id: str, section: str) -> str:
 
 def partitions_key(prefix: str) -> str:
     return f"{prefix}:partitions"
-
-
-def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
 
 
 class RedisStore:
@@ -114,40 +115,41 @@ class RedisStore:
 
 def save_arguments(partition_id: str, expected_offset: int, changes: Changes,
                    extra_meta: dict[str, int]) -> list[Any]:
+    """The script's arguments: the offsets, then per section one JSON document
+    ``[[field, value, field, value, ...], [field to delete, ...]]``."""
     meta: dict[str, Any] = {**changes.counters, **extra_meta,
                             "offset": changes.offset, "now_ms": changes.now_ms}
-    args: list[Any] = [str(expected_offset), partition_id]
-    _section(args, meta.items(), ())
-    _section(args, *_split(changes.totals.items()))
-    _section(args, *_split(changes.buckets.items()))
     contacts_set = [(cid, r.to_list()) for cid, r in changes.contacts.items() if r is not None]
     contacts_del = [cid for cid, r in changes.contacts.items() if r is None]
-    _section(args, ((cid, _dumps(v)) for cid, v in contacts_set), contacts_del)
-    _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.histograms.items()), ())
-    _section(args, ((a, _dumps(v)) for a, v in changes.agents.items() if v is not None),
-             [a for a, v in changes.agents.items() if v is None])
-    _section(args, ((_dumps(k), _dumps(v)) for k, v in changes.live.items()), ())
-    return args
+    sections = [
+        _section(((k, str(v)) for k, v in meta.items()), ()),
+        _section(*_split(changes.totals.items())),
+        _section(*_split(changes.buckets.items())),
+        _section(((cid, _text(v)) for cid, v in contacts_set), contacts_del),
+        _section(((_text(k), _text(v)) for k, v in changes.histograms.items()), ()),
+        _section(((a, _text(v)) for a, v in changes.agents.items() if v is not None),
+                 [a for a, v in changes.agents.items() if v is None]),
+        _section(((_text(k), _text(v)) for k, v in changes.live.items()), ()),
+    ]
+    return [str(expected_offset), partition_id, *sections]
 
 
-def _split(items: Iterable[tuple[Sequence[Any], Any]]) -> tuple[list[tuple[bytes, bytes]],
-                                                                  list[bytes]]:
-    to_set: list[tuple[bytes, bytes]] = []
-    to_del: list[bytes] = []
+def _text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _split(items: Iterable[tuple[Sequence[Any], Any]]) -> tuple[list[tuple[str, str]],
+                                                                  list[str]]:
+    to_set: list[tuple[str, str]] = []
+    to_del: list[str] = []
     for key, value in items:
         if value is None:
-            to_del.append(_dumps(key))
+            to_del.append(_text(key))
         else:
-            to_set.append((_dumps(key), _dumps(value)))
+            to_set.append((_text(key), _text(value)))
     return to_set, to_del
 
 
-def _section(args: list[Any], to_set: Iterable[tuple[Any, Any]], to_del: Iterable[Any]) -> None:
-    pairs = list(to_set)
-    args.append(len(pairs))
-    for field, value in pairs:
-        args.append(field)
-        args.append(value)
-    deletions = list(to_del)
-    args.append(len(deletions))
-    args.extend(deletions)
+def _section(to_set: Iterable[tuple[str, str]], to_del: Iterable[str]) -> bytes:
+    flat = [part for pair in to_set for part in pair]
+    return orjson.dumps([flat, list(to_del)])
