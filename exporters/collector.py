@@ -117,8 +117,9 @@ class CcpulseCollector:
         families = []
         for name, doc, index, divisor in COUNTERS:
             family = Family(name, "counter", doc)
-            for key, agg in sorted(view.totals.items()):
-                family.add("{" + queues[key] + "}", agg[index] / divisor)
+            for key, agg in view.totals.items():
+                family.add("{" + queues[key] + "}",
+                           agg[index] if divisor == 1 else agg[index] / divisor)
             families.append(family)
         return families
 
@@ -128,7 +129,7 @@ class CcpulseCollector:
         for name, outcome, count_field, sum_field in HISTOGRAMS:
             doc = f"Wait of {outcome} contacts; every queue's threshold is a bucket bound"
             family = Family(name, "histogram", doc)
-            for key, agg in sorted(view.totals.items()):
+            for key, agg in view.totals.items():
                 base = queues[key]
                 counts = view.histograms.get((*key, outcome))
                 if counts is None or len(counts) != len(self.bounds):

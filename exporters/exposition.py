@@ -31,12 +31,12 @@ def inner(**labels: str) -> str:
 
 
 def format_value(value: float) -> str:
+    if type(value) is int:
+        return str(value)
     if value != value:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value)}.0"
     return repr(float(value))
 
 

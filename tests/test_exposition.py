@@ -21,4 +21,4 @@ def test_rendered_text_parses_back_with_awkward_label_values() -> None:
 
 def test_value_formats() -> None:
     assert [format_value(v) for v in (1, 0.5, float("inf"), float("-inf"), 1e20)] == [
-        "1.0", "0.5", "+Inf", "-Inf", "1e+20"]
+        "1", "0.5", "+Inf", "-Inf", "1e+20"]
