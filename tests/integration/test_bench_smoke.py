@@ -1,0 +1,26 @@
+"""A tiny run of ``ccpulse bench``: it completes and reports every figure (no speed asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+FIGURES = ("raw_events_per_s", "events_per_s", "throughput_ratio", "two_worker_events_per_s",
+           "naive_faust_events_per_s", "freshness_p50_s", "freshness_p99_s", "peak_rss_mb",
+           "redis_used_mb", "scrape_s")
+
+
+@pytest.mark.integration
+def test_bench_smoke_run_prints_every_figure() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCPULSE_")}
+    out = subprocess.run([sys.executable, "-m", "ccpulse", "bench", "--smoke", "--json"],
+                         env=env, capture_output=True, check=True, timeout=240).stdout
+    result = orjson.loads(out)
+    for name in FIGURES:
+        assert isinstance(result[name], float) and result[name] > 0, name
+    assert result["freshness"][0]["probes_missing"] == 0
+    assert result["scale"]["day2_events"] > result["scale"]["day1_events"]
