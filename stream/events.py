@@ -28,22 +28,10 @@ TYPES: dict[str, str] = {
     "agent.unpause": "agent_unpause",
 }
 AGENT_KINDS = frozenset(kind for kind in TYPES.values() if kind.startswith("agent_"))
-ALL_QUEUES = "*"  # agent.logout, agent.pause and agent.unpause may name every queue at once
 CHANNELS = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video", "callback"})
 MAX_NAME_LENGTH = 200
 MAX_TS_MS = 2**53
 
-DECODE_REASONS = (
-    "malformed_json",
-    "not_an_object",
-    "missing_field",
-    "wrong_type",
-    "unknown_type",
-    "unknown_channel",
-    "bad_timestamp",
-    "ts_in_future",
-    "negative_duration",
-)
 
 
 class Rejected(CcpulseError):

@@ -55,7 +55,3 @@ def subtract_into(target: Agg, delta: Agg) -> None:
 
 def is_empty(agg: Agg) -> bool:
     return not any(agg)
-
-
-def as_dict(agg: Agg) -> dict[str, int]:
-    return dict(zip(FIELDS, agg, strict=True))

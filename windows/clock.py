@@ -36,22 +36,6 @@ class EventClock:
         return self._now_ms
 
 
-class ManualClock:
-    """A clock moved by hand, for tests."""
-
-    def __init__(self, now_ms: int) -> None:
-        self._now_ms = now_ms
-
-    def observe(self, ts_ms: int) -> None:
-        return None
-
-    def set(self, now_ms: int) -> None:
-        self._now_ms = now_ms
-
-    def now_ms(self) -> int:
-        return self._now_ms
-
-
 def clock_factory(kind: str) -> Callable[[], Clock]:
     """New clocks of a kind: wall clocks are all one, event clocks each their own."""
     if kind == "wall":

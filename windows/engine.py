@@ -13,7 +13,7 @@ long as the longest sliding window needs them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from windows import aggregate as a
 from windows.timeframes import (
@@ -129,12 +129,6 @@ class WindowSet:
     # -- reading and persistence ----------------------------------------------------
     def total(self, window: str, queue: str, channel: str) -> a.Agg:
         return self.totals[window].get((queue, channel)) or a.empty()
-
-    def queue_keys(self) -> Iterator[QueueKey]:
-        seen: set[QueueKey] = set()
-        for totals in self.totals.values():
-            seen.update(totals)
-        yield from sorted(seen)
 
     def drain_totals(self) -> dict[TotalKey, a.Agg | None]:
         out = {k: self.totals[k[0]].get((k[1], k[2])) for k in self.dirty_totals}

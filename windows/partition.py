@@ -6,7 +6,6 @@ events at a time, and its state is saved together with the offset it reflects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from windows import aggregate as a
@@ -116,10 +115,6 @@ class PartitionState:
     def _count(self, name: str) -> None:
         self.counters[name] = self.counters.get(name, 0) + 1
 
-    def total(self, window: str, queue: str, channel: str) -> a.Agg:
-        self.windows.fold()
-        return self.windows.total(window, queue, channel)
-
     def drain(self) -> Changes:
         self.windows.fold()
         tracker = self.contacts
@@ -142,7 +137,3 @@ class PartitionState:
             agents=self.agents.drain(),
             counters=dict(self.counters),
         )
-
-
-def restore_contacts(raw: Sequence[tuple[str, Sequence[object]]]) -> dict[str, ContactRecord]:
-    return {cid: ContactRecord.from_list(values) for cid, values in raw}

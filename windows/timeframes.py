@@ -51,7 +51,6 @@ REPORTED_WINDOWS = (
     WindowSpec("today", WindowKind.TODAY),
 )
 ALL_WINDOWS = (*REPORTED_WINDOWS, WindowSpec("total", WindowKind.TOTAL))
-WINDOW_NAMES = tuple(w.name for w in REPORTED_WINDOWS)
 LONGEST_SLIDING_MS = max(w.length_ms for w in SLIDING_WINDOWS)
 
 

@@ -17,7 +17,7 @@ belongs to the next day (the call crossed midnight).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -146,10 +146,3 @@ def convert_lines(lines: Iterable[str], timezone: str) -> Conversion:
 def convert_file(path: Path, timezone: str) -> Conversion:
     with path.open(encoding="latin-1", newline="") as lines:
         return convert_lines(lines, timezone)
-
-
-def iter_json_lines(conversion: Conversion) -> Iterator[bytes]:
-    import orjson
-
-    for event in conversion.events:
-        yield orjson.dumps(event)
