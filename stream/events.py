@@ -41,8 +41,8 @@ class Rejected(CcpulseError):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+@dataclass(slots=True)
+class Event:  # not frozen: a frozen dataclass costs ~1 µs more per event to build
     event_id: str
     type: str
     kind: str
