@@ -108,3 +108,15 @@ def test_dashboards_are_provisioned_with_queue_and_channel_variables() -> None:
     datasource = yaml.safe_load((DEPLOY / "grafana/provisioning/datasources/prometheus.yml")
                                 .read_text())
     assert datasource["datasources"][0]["uid"] == "prometheus"
+
+
+def test_the_shipped_queue_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccpulse.settings import load_settings
+
+    for name in list(os.environ):
+        if name.startswith("CCPULSE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CCPULSE_CONFIG", str(DEPLOY / "ccpulse.toml"))
+    policies = load_settings().policies()
+    assert policies.for_queue("vip").target == 0.9
+    assert policies.for_queue("billing").short_abandon_s == 5
