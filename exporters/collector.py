@@ -17,7 +17,7 @@ import redis
 from exporters.exposition import Family, format_value, inner, labels_text
 from exporters.view import View, read_view
 from windows import aggregate as a
-from windows.kpis import compute
+from windows.kpis import Kpis, compute
 from windows.partition import EngineConfig
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class CcpulseCollector:
 
     def _windows(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
         families = [Family(name, "gauge", doc) for name, doc, _ in WINDOW_GAUGES]
-        targets = [(family.lines.append, family.name, field)
+        targets = [(family.lines.append, family.name, Kpis._fields.index(field))
                    for family, (_, _, field) in zip(families, WINDOW_GAUGES, strict=True)]
         policies = self.config.policies
         for key, base in queues.items():
@@ -109,8 +109,8 @@ class CcpulseCollector:
             for window, per_queue in view.windows.items():
                 kpis = compute(per_queue.get(key) or a.empty(), policy)
                 labels = f'{{{base},window="{window}"}}'
-                for append, name, field in targets:
-                    append(f"{name}{labels} {format_value(getattr(kpis, field))}\n")
+                for append, name, index in targets:
+                    append(f"{name}{labels} {format_value(kpis[index])}\n")
         return families
 
     def _counters(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from windows import aggregate as a
 from windows.policy import AbandonPolicy, ServiceLevelPolicy
@@ -11,8 +11,7 @@ from windows.policy import AbandonPolicy, ServiceLevelPolicy
 NAN = math.nan
 
 
-@dataclass(frozen=True, slots=True)
-class Kpis:
+class Kpis(NamedTuple):
     offered: int
     answered: int
     abandoned: int
@@ -40,14 +39,14 @@ def service_level(agg: a.Agg, policy: ServiceLevelPolicy) -> float:
 
 def compute(agg: a.Agg, policy: ServiceLevelPolicy) -> Kpis:
     """KPIs of one aggregate; a ratio or average over nothing is NaN."""
-    return Kpis(
-        offered=agg[a.OFFERED],
-        answered=agg[a.ANSWERED],
-        abandoned=agg[a.ABANDONED],
-        transferred=agg[a.TRANSFERRED],
-        answered_within_threshold=agg[a.ANSWERED_WITHIN],
-        service_level=service_level(agg, policy),
-        average_speed_of_answer_s=_ratio(agg[a.ANSWER_WAIT_MS] / 1000, agg[a.ANSWERED]),
-        abandon_ratio=_ratio(agg[a.ABANDONED], agg[a.OFFERED]),
-        average_handle_s=_ratio(agg[a.HANDLE_MS] / 1000, agg[a.HANDLED]),
+    return Kpis(  # positional: a scrape builds one per queue, channel and window
+        agg[a.OFFERED],
+        agg[a.ANSWERED],
+        agg[a.ABANDONED],
+        agg[a.TRANSFERRED],
+        agg[a.ANSWERED_WITHIN],
+        service_level(agg, policy),
+        _ratio(agg[a.ANSWER_WAIT_MS] / 1000, agg[a.ANSWERED]),
+        _ratio(agg[a.ABANDONED], agg[a.OFFERED]),
+        _ratio(agg[a.HANDLE_MS] / 1000, agg[a.HANDLED]),
     )
