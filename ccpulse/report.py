@@ -15,9 +15,10 @@ import orjson
 
 from stream.events import Event, Rejected, decode, from_document
 from windows import aggregate as a
+from windows.agents import AGENT_KINDS
 from windows.contacts import APPLIED, DUPLICATE, ContactTracker
 from windows.kpis import compute
-from windows.partition import AGENT_KINDS, EngineConfig
+from windows.partition import EngineConfig
 
 ALL = "*"
 T = TypeVar("T")

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from windows.agents import AGENT_KINDS, LOGIN, LOGOUT, PAUSE, UNPAUSE
 from windows.errors import CcpulseError
 
 TYPES: dict[str, str] = {
@@ -22,12 +23,11 @@ TYPES: dict[str, str] = {
     "call.abandoned": "abandoned",
     "call.transferred": "transferred",
     "call.ended": "ended",
-    "agent.login": "agent_login",
-    "agent.logout": "agent_logout",
-    "agent.pause": "agent_pause",
-    "agent.unpause": "agent_unpause",
+    "agent.login": LOGIN,
+    "agent.logout": LOGOUT,
+    "agent.pause": PAUSE,
+    "agent.unpause": UNPAUSE,
 }
-AGENT_KINDS = frozenset(kind for kind in TYPES.values() if kind.startswith("agent_"))
 CHANNELS = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video", "callback"})
 MAX_NAME_LENGTH = 200
 MAX_TS_MS = 2**53

@@ -45,10 +45,6 @@ class Record:
     key: bytes | None
     value: bytes
 
-    @property
-    def partition_id(self) -> str:
-        return f"{self.topic}:{self.partition}"
-
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:

@@ -108,10 +108,6 @@ class RedisStore:
         keys = [*self.keys(partition_id), partitions_key(self.prefix)]
         return bool(self._save(keys=keys, args=args) == b"ok")
 
-    def partition_ids(self) -> list[str]:
-        members: set[bytes] = self.client.smembers(partitions_key(self.prefix))  # type: ignore[assignment]
-        return sorted(m.decode() for m in members)
-
 
 def save_arguments(partition_id: str, expected_offset: int, changes: Changes,
                    extra_meta: dict[str, int]) -> list[Any]:

@@ -14,6 +14,7 @@ LOGOUT = "agent_logout"
 PAUSE = "agent_pause"
 UNPAUSE = "agent_unpause"
 ALL_QUEUES = "*"
+AGENT_KINDS = frozenset({LOGIN, LOGOUT, PAUSE, UNPAUSE})
 
 
 @dataclass(slots=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from windows import aggregate as a
-from windows.agents import LOGIN, LOGOUT, PAUSE, UNPAUSE, AgentRoster
+from windows.agents import AGENT_KINDS, AgentRoster
 from windows.contacts import APPLIED, DUPLICATE, ContactEvent, ContactRecord, ContactTracker
 from windows.engine import BucketKey, TotalKey, WindowSet
 from windows.policy import PolicyBook
 from windows.timeframes import Calendar
 
 HistogramKey = tuple[str, str, str]  # (queue, channel, outcome)
-AGENT_KINDS = frozenset({LOGIN, LOGOUT, PAUSE, UNPAUSE})
 LiveKey = tuple[str, str]
 
 
