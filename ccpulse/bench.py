@@ -40,6 +40,7 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ccpulse.embedded import Service, free_port, port_open, start_broker, start_redis, wait_until
+from ccpulse.native import describe
 from ccpulse.settings import Settings
 from ccpulse.simulation import Simulation, default_queues
 from stream.topics import ensure_topics
@@ -47,6 +48,23 @@ from stream.topics import ensure_topics
 log = logging.getLogger(__name__)
 PARTITIONS = 4
 Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run measures, and at what size."""
+
+    events: int = 200_000  # for the catch-up runs
+    rates: tuple[float, ...] = (2_000.0, 20_000.0)  # events/s of steady load for freshness
+    freshness_s: float = 10.0  # seconds of steady load per rate
+    scale_queues: int = 1_000  # queues in the memory run, each with three channels
+    contacts_per_queue: int = 12  # per queue and channel per day in the memory run
+    days: int = 3  # of traffic in the memory run
+    batch_size: int | None = None  # the workers' batch size (None: their default)
+
+
+SMOKE = Plan(events=4_000, rates=(200.0,), freshness_s=3.0, scale_queues=20,
+             contacts_per_queue=2, days=2, batch_size=250)
 
 
 def say(message: str) -> None:
@@ -319,13 +337,15 @@ def freshness(run: Run, rate: float, duration_s: float) -> dict[str, float]:
 
 
 # -- memory ----------------------------------------------------------------------------------
-def memory_at_scale(run: Run, queues: int, contacts_per_queue: int) -> dict[str, float]:
+def memory_at_scale(run: Run, plan: Plan, extra: dict[str, str]) -> dict[str, float]:
+    """Day after day of the same traffic: memory that depends only on queues and
+    windows stops growing after the first day (the windows are full by then)."""
     name = "scale"
     settings = Settings(kafka_bootstrap=run.bootstrap, topic_prefix=name, partitions=PARTITIONS)
     asyncio.run(ensure_topics(settings))
     client = redis.Redis.from_url(run.redis_url)
     base_used = int(client.info("memory")["used_memory"])
-    worker = run.worker(name, "worker-scale", CCPULSE_CLOCK="event")
+    worker = run.worker(name, "worker-scale", CCPULSE_CLOCK="event", **extra)
     process = psutil.Process(worker.pid)
     peak = [0]
 
@@ -334,22 +354,28 @@ def memory_at_scale(run: Run, queues: int, contacts_per_queue: int) -> dict[str,
             peak[0] = max(peak[0], process.memory_info().rss)
 
     channels = ("voice", "chat", "email")
-    day0 = time.time() - 3 * 86_400
+    day0 = time.time() - (plan.days + 1) * 86_400
     out: dict[str, float] = {}
     total = 0
-    for day in (1, 2):
-        docs = day_of_queues(day0 + (day - 1) * 86_400, queues, channels, contacts_per_queue, day)
-        say(f"memory: day {day}, {len(docs)} events over {queues} queues x {len(channels)} "
-            "channels")
+    for day in range(1, plan.days + 1):
+        docs = day_of_queues(day0 + (day - 1) * 86_400, plan.scale_queues, channels,
+                             plan.contacts_per_queue, day)
+        say(f"memory: day {day} of {plan.days}, {len(docs)} events over {plan.scale_queues} "
+            f"queues x {len(channels)} channels")
         asyncio.run(produce(run.bootstrap, settings.calls_topic, docs))
         total += len(docs)
         time_catch_up(lambda: consumed(client, name), total, [worker], on_poll=sample)
         time.sleep(1.5)  # a tick or two
         sample()
         out[f"day{day}_events"] = total
+        out[f"day{day}_rss_mb"] = process.memory_info().rss / 2**20
         out[f"day{day}_peak_rss_mb"] = peak[0] / 2**20
         out[f"day{day}_redis_used_mb"] = (int(client.info("memory")["used_memory"])
                                           - base_used) / 2**20
+    last, before = plan.days, plan.days - 1
+    out["last_day_rss_growth"] = out[f"day{last}_rss_mb"] / out[f"day{before}_rss_mb"] - 1
+    out["last_day_redis_growth"] = (out[f"day{last}_redis_used_mb"]
+                                    / out[f"day{before}_redis_used_mb"] - 1)
     port = run.exporter(name, CCPULSE_CLOCK="event")
     scrapes = []
     for _ in range(5):
@@ -365,13 +391,13 @@ def memory_at_scale(run: Run, queues: int, contacts_per_queue: int) -> dict[str,
 
 
 # -- the whole run -----------------------------------------------------------------------------
-def run_bench(events: int, rates: tuple[float, ...], fresh_s: float, scale_queues: int,
-              scale_contacts: int) -> dict[str, Any]:
-    events -= events % 2000
+def run_bench(plan: Plan) -> dict[str, Any]:
+    events = plan.events - plan.events % 2000
     logdir = Path(tempfile.mkdtemp(prefix="ccpulse-bench-"))
     say(f"starting embedded broker and Redis; logs in {logdir}")
     run = Run(start_broker(), start_redis(), logdir)
-    result: dict[str, Any] = {"events": events, "machine": machine()}
+    result: dict[str, Any] = {"events": events, "machine": machine(), "build": describe()}
+    extra = {} if plan.batch_size is None else {"CCPULSE_BATCH_SIZE": str(plan.batch_size)}
     try:
         settings = Settings(kafka_bootstrap=run.bootstrap, topic_prefix="bench",
                             partitions=PARTITIONS)
@@ -380,14 +406,14 @@ def run_bench(events: int, rates: tuple[float, ...], fresh_s: float, scale_queue
         say(f"producing {events} events")
         result["produce_events_per_s"] = asyncio.run(produce(run.bootstrap, settings.calls_topic,
                                                              docs))
+        raw_runs = []
         say("raw baseline: aiokafka consume + orjson parse")
-        result["raw_events_per_s"] = asyncio.run(raw_consume(run.bootstrap, settings.calls_topic,
-                                                             events))
+        raw_runs.append(asyncio.run(raw_consume(run.bootstrap, settings.calls_topic, events)))
         client = redis.Redis.from_url(run.redis_url)
         for workers in (1, 2):
             say(f"ccpulse catch-up with {workers} worker(s)")
             group = f"bench{workers}w"
-            env = {"CCPULSE_TOPIC_PREFIX": "bench", "CCPULSE_CLOCK": "event"}
+            env = {"CCPULSE_TOPIC_PREFIX": "bench", "CCPULSE_CLOCK": "event", **extra}
             procs = [run.spawn(["-m", "ccpulse", "worker"],
                                {**run.env(group, CCPULSE_WORKER_WEB_PORT=str(free_port())),
                                 **env}, f"worker-{group}-{i}") for i in range(workers)]
@@ -397,6 +423,10 @@ def run_bench(events: int, rates: tuple[float, ...], fresh_s: float, scale_queue
             key = "events_per_s" if workers == 1 else "two_worker_events_per_s"
             result[key] = timing["events_per_s"]
             result[f"{'one' if workers == 1 else 'two'}_worker_startup_s"] = timing["startup_s"]
+        say("raw baseline again (the ratio uses the faster of the two)")
+        raw_runs.append(asyncio.run(raw_consume(run.bootstrap, settings.calls_topic, events)))
+        result["raw_runs_events_per_s"] = raw_runs
+        result["raw_events_per_s"] = max(raw_runs)
         say("naive peer: a Faust table updated per event")
         naive = run.spawn(["-m", "ccpulse.bench_naive", run.bootstrap, settings.calls_topic,
                            run.redis_url, "naive-progress", "worker", "-l", "warn"],
@@ -408,16 +438,16 @@ def run_bench(events: int, rates: tuple[float, ...], fresh_s: float, scale_queue
         result["naive_throughput_ratio"] = (result["naive_faust_events_per_s"]
                                             / result["raw_events_per_s"])
         result["freshness"] = []
-        for rate in rates:
-            say(f"freshness at {rate:.0f} events/s for {fresh_s:.0f} s")
-            result["freshness"].append(freshness(run, rate, fresh_s))
+        for rate in plan.rates:
+            say(f"freshness at {rate:.0f} events/s for {plan.freshness_s:.0f} s")
+            result["freshness"].append(freshness(run, rate, plan.freshness_s))
         first = result["freshness"][0]
         result["freshness_p50_s"], result["freshness_p99_s"] = first["p50_s"], first["p99_s"]
-        say(f"memory with {scale_queues} queues x 3 channels, two days")
-        scale = memory_at_scale(run, scale_queues, scale_contacts)
+        say(f"memory with {plan.scale_queues} queues x 3 channels, {plan.days} days")
+        scale = memory_at_scale(run, plan, extra)
         result["scale"] = scale
-        result["peak_rss_mb"] = scale["day2_peak_rss_mb"]
-        result["redis_used_mb"] = scale["day2_redis_used_mb"]
+        result["peak_rss_mb"] = max(scale[f"day{d}_peak_rss_mb"] for d in range(1, plan.days + 1))
+        result["redis_used_mb"] = scale[f"day{plan.days}_redis_used_mb"]
         result["scrape_s"] = scale["scrape_s"]
     finally:
         run.stop_all()
@@ -438,6 +468,7 @@ def machine() -> str:
 
 def lines_of(result: dict[str, Any]) -> Iterator[str]:
     yield f"machine: {result['machine']}"
+    yield f"build: {result['build']}"
     yield f"events: {result['events']}"
     for key in ("raw_events_per_s", "events_per_s", "two_worker_events_per_s",
                 "naive_faust_events_per_s", "throughput_ratio", "naive_throughput_ratio",
@@ -447,3 +478,9 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
     for f in result["freshness"]:
         yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
                f" ({f['probes']} probes, {f['probes_missing']} not seen)")
+    scale = result["scale"]
+    days = sorted(int(k[3:-7]) for k in scale if k.endswith("_rss_mb") and "peak" not in k)
+    for day in days:
+        yield (f"  memory after day {day}: worker RSS {scale[f'day{day}_rss_mb']:.0f} MB, "
+               f"Redis {scale[f'day{day}_redis_used_mb']:.1f} MB "
+               f"({scale[f'day{day}_events']:.0f} events in all)")

@@ -22,6 +22,13 @@ def _settings(**overrides: object):  # type: ignore[no-untyped-def]
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+def cmd_version(args: argparse.Namespace) -> None:
+    from ccpulse import __version__
+    from ccpulse.native import describe
+
+    print(f"ccpulse {__version__}, {describe()}")
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from stream.agents import run_worker
 
@@ -179,13 +186,14 @@ def cmd_asterisk(args: argparse.Namespace) -> None:
 def cmd_bench(args: argparse.Namespace) -> None:
     import orjson
 
-    from ccpulse.bench import lines_of, run_bench
+    from ccpulse.bench import SMOKE, Plan, lines_of, run_bench
 
-    if args.smoke:
-        result = run_bench(4_000, (200.0,), 3.0, 20, 2)
-    else:
-        result = run_bench(args.events, (2_000.0, 20_000.0), args.freshness_s, 1_000,
-                           args.contacts_per_queue)
+    if not args.smoke and args.days < 2:
+        raise CcpulseError("--days must be at least 2 (memory growth is compared day to day)")
+    plan = SMOKE if args.smoke else Plan(events=args.events, freshness_s=args.freshness_s,
+                                         contacts_per_queue=args.contacts_per_queue,
+                                         days=args.days)
+    result = run_bench(plan)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -256,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="stop after this many seconds without new lines")
     asterisk.set_defaults(run=cmd_asterisk)
 
+    version = sub.add_parser("version", help="print the version and whether the per-event "
+                             "path runs compiled")
+    version.set_defaults(run=cmd_version)
+
     bench = sub.add_parser("bench", help="measure throughput, freshness and memory in one run "
                            "(starts its own broker and Redis)")
     bench.add_argument("--events", type=int, default=200_000, help="events for the catch-up runs")
@@ -263,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds of steady load per rate")
     bench.add_argument("--contacts-per-queue", type=int, default=12,
                        help="contacts per queue and channel per day in the memory run")
+    bench.add_argument("--days", type=int, default=3,
+                       help="days of traffic in the memory run (at least 2)")
     bench.add_argument("--smoke", action="store_true", help="a tiny run that checks the bench")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(run=cmd_bench)

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=10_000, ge=1)
     batch_within_s: float = Field(default=0.1, gt=0)
     tick_s: float = Field(default=1.0, gt=0)
+    checkpoint_s: float = Field(default=5.0, gt=0)
     session_timeout_s: float = Field(default=10.0, ge=2)
     worker_web_port: int = Field(default=6066, ge=0, le=65535)
     exporter_port: int = Field(default=9464, ge=0, le=65535)

@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Create .venv and install ccpulse with the given extras (default: embedded).
+# The per-event modules are compiled with mypyc in place (see setup.py); they are
+# built again whenever one of them, setup.py or pyproject.toml changes.
+# CCPULSE_PURE_PYTHON=1 installs plain Python instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-embedded}"
 python="${PYTHON:-python3}"
+marker=".venv/.installed-$extras"
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-if ! .venv/bin/python -c "import ccpulse" 2>/dev/null || [ pyproject.toml -nt .venv/.installed-"$extras" ]; then
-  echo "setup: installing ccpulse[$extras] (first run takes a minute)"
+sources=$(sed -n 's/^    "\(.*\.py\)",$/\1/p' setup.py)
+stale=""
+if [ ! -f "$marker" ] || ! .venv/bin/python -c "import ccpulse" 2>/dev/null; then
+  stale="first install"
+elif [ -n "$(find pyproject.toml setup.py $sources -newer "$marker" 2>/dev/null)" ]; then
+  stale="sources changed"
+elif [ "$(cat "$marker")" != "pure=${CCPULSE_PURE_PYTHON:-}" ]; then
+  stale="CCPULSE_PURE_PYTHON changed"
+fi
+if [ -n "$stale" ]; then
+  echo "setup: installing ccpulse[$extras] ($stale; compiling takes a minute)"
+  find ccpulse stream windows -name '*.so' -delete  # no stale compiled module survives
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[$extras]"
-  touch .venv/.installed-"$extras"
+  echo "pure=${CCPULSE_PURE_PYTHON:-}" > "$marker"
+  echo "setup: $(.venv/bin/ccpulse version)"
 fi

@@ -8,7 +8,6 @@ what was wrong.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,9 @@ import orjson
 
 from windows.agents import AGENT_KINDS, LOGIN, LOGOUT, PAUSE, UNPAUSE
 from windows.errors import CcpulseError
+from windows.event import Event
+
+__all__ = ["Event", "Rejected", "decode", "from_document", "parse_ts_ms"]
 
 TYPES: dict[str, str] = {
     "call.queued": "queued",
@@ -31,7 +33,7 @@ TYPES: dict[str, str] = {
 CHANNELS = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video", "callback"})
 MAX_NAME_LENGTH = 200
 MAX_TS_MS = 2**53
-
+NUMBER = (int, float)  # exactly: bool is not a number here
 
 
 class Rejected(CcpulseError):
@@ -39,20 +41,6 @@ class Rejected(CcpulseError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-@dataclass(slots=True)
-class Event:  # not frozen: a frozen dataclass costs ~1 µs more per event to build
-    event_id: str
-    type: str
-    kind: str
-    ts_ms: int
-    contact_id: str
-    queue: str
-    channel: str
-    agent_id: str | None = None
-    to_queue: str | None = None
-    handle_ms: int = 0
 
 
 def parse_ts_ms(value: object) -> int:
@@ -86,42 +74,50 @@ def decode(raw: bytes | None, now_ms: int, future_tolerance_ms: int) -> Event:
 
 
 def from_document(doc: object, now_ms: int, future_tolerance_ms: int) -> Event:
-    """Validate an already-parsed event document."""
+    """Validate an already-parsed event document.
+
+    The common case (integer ``ts``, short printable names) is checked inline; any
+    doubt falls back to the field-by-field checks that name the exact fault."""
     if not isinstance(doc, dict):
         raise Rejected("not_an_object", f"an event is a JSON object, got {_type(doc)}")
-    type_ = _text(doc, "type")
-    kind = TYPES.get(type_)
+    type_: Any = doc.get("type")  # values are checked below, so typed as Any
+    kind = TYPES.get(type_) if type(type_) is str else None
     if kind is None:
-        raise Rejected("unknown_type", f"type {type_!r} is not one of {sorted(TYPES)}")
-    if "ts" not in doc:
-        raise Rejected("missing_field", "ts is required")
-    ts_ms = parse_ts_ms(doc["ts"])
+        raise Rejected("unknown_type", f"type {_text(doc, 'type')!r} is not one of {sorted(TYPES)}")
+    ts_ms: Any = doc.get("ts")
+    if type(ts_ms) is not int or not 0 <= ts_ms < MAX_TS_MS:
+        if "ts" not in doc:
+            raise Rejected("missing_field", "ts is required")
+        ts_ms = parse_ts_ms(ts_ms)
     if ts_ms > now_ms + future_tolerance_ms:
         ahead_s = (ts_ms - now_ms) / 1000
         raise Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the clock")
-    channel = _text(doc, "channel")
-    if channel not in CHANNELS:
-        raise Rejected("unknown_channel", f"channel {channel!r} is not one of {sorted(CHANNELS)}")
+    channel: Any = doc.get("channel")
+    if type(channel) is not str or channel not in CHANNELS:
+        raise Rejected("unknown_channel",
+                       f"channel {_text(doc, 'channel')!r} is not one of {sorted(CHANNELS)}")
+    event_id: Any = doc.get("event_id")
+    queue: Any = doc.get("queue")
+    agent_id: Any = doc.get("agent_id")
+    contact_id: Any
     if kind in AGENT_KINDS:
-        agent_id: str | None = _text(doc, "agent_id")
+        agent_id = _text(doc, "agent_id")
         contact_id = str(doc.get("contact_id") or agent_id)
     else:
-        agent_id = doc.get("agent_id")
-        if agent_id is not None and not isinstance(agent_id, str):
+        if agent_id is not None and type(agent_id) is not str:
             raise Rejected("wrong_type", f"agent_id must be a string, got {_type(agent_id)}")
-        contact_id = _text(doc, "contact_id")
-    return Event(
-        event_id=_text(doc, "event_id"),
-        type=type_,
-        kind=kind,
-        ts_ms=ts_ms,
-        contact_id=contact_id,
-        queue=_text(doc, "queue"),
-        channel=channel,
-        agent_id=agent_id,
-        to_queue=_text(doc, "to_queue") if kind == "transferred" else None,
-        handle_ms=_handle_ms(doc) if kind == "ended" else 0,
-    )
+        contact_id = doc.get("contact_id")
+    if not (type(event_id) is str and type(contact_id) is str and type(queue) is str
+            and 0 < len(event_id) <= MAX_NAME_LENGTH and 0 < len(contact_id) <= MAX_NAME_LENGTH
+            and 0 < len(queue) <= MAX_NAME_LENGTH
+            and (event_id + contact_id + queue).isprintable()):
+        event_id = _text(doc, "event_id")
+        if kind not in AGENT_KINDS:  # an agent event's contact id is its agent's
+            contact_id = _text(doc, "contact_id")
+        queue = _text(doc, "queue")
+    return Event(event_id, type_, kind, ts_ms, contact_id, queue, channel, agent_id,
+                 _text(doc, "to_queue") if kind == "transferred" else None,
+                 _handle_ms(doc) if kind == "ended" else 0)
 
 
 def _text(doc: dict[str, Any], name: str) -> str:
@@ -139,8 +135,14 @@ def _text(doc: dict[str, Any], name: str) -> str:
 
 
 def _handle_ms(doc: dict[str, Any]) -> int:
-    total = 0.0
-    for name in ("talk_s", "hold_s", "wrap_s"):
+    talk: Any = doc.get("talk_s")
+    hold: Any = doc.get("hold_s", 0)
+    wrap: Any = doc.get("wrap_s", 0)
+    if type(talk) in NUMBER and type(hold) in NUMBER and type(wrap) in NUMBER:
+        total: float = talk + hold + wrap
+        if talk >= 0 and hold >= 0 and wrap >= 0 and total < math.inf:
+            return round(total * 1000)
+    for name in ("talk_s", "hold_s", "wrap_s"):  # say what is wrong
         value = doc.get(name, 0)
         if name == "talk_s" and name not in doc:
             raise Rejected("missing_field", "talk_s is required on call.ended")
@@ -150,8 +152,7 @@ def _handle_ms(doc: dict[str, Any]) -> int:
             raise Rejected("wrong_type", f"{name} must be finite")
         if value < 0:
             raise Rejected("negative_duration", f"{name} is {value}")
-        total += value
-    return round(total * 1000)
+    raise Rejected("wrong_type", "talk_s + hold_s + wrap_s is too large")
 
 
 def _type(value: object) -> str:

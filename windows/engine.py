@@ -13,6 +13,7 @@ long as the longest sliding window needs them.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 
 from windows import aggregate as a
@@ -47,38 +48,56 @@ class WindowSet:
 
     # -- credits ---------------------------------------------------------------
     def slot(self, queue: str, channel: str, ts_ms: int) -> a.Agg:
-        key = (queue, channel, bucket_of(min(ts_ms, self.now_ms)))
+        if ts_ms > self.now_ms:
+            ts_ms = self.now_ms
+        key = (queue, channel, ts_ms - ts_ms % BUCKET_MS)  # bucket_of, inline: once per credit
         agg = self.pending.get(key)
         if agg is None:
             agg = self.pending[key] = a.empty()
         return agg
 
     def fold(self) -> None:
-        """Add the pending credits to the buckets and window totals."""
+        """Add the pending credits to the buckets and window totals.
+
+        Windows are ordered by start, so the windows a bucket belongs to are a prefix
+        of that order; credits are summed per queue and prefix first, and each window
+        total takes one addition per queue however many minutes a batch spans."""
         if not self.pending:
             return
         oldest_kept = self.oldest_kept_bucket_ms
-        starts = list(self.starts.items())
+        by_start = sorted((start, name) for name, start in self.starts.items())
+        starts = [start for start, _ in by_start]
+        names = [name for _, name in by_start]
+        sums: dict[tuple[QueueKey, int], a.Agg] = {}
         for (queue, channel, bucket), delta in self.pending.items():
             qkey = (queue, channel)
             if bucket >= oldest_kept:
-                per_queue = self.buckets.setdefault(qkey, {})
+                per_queue = self.buckets.get(qkey)
+                if per_queue is None:
+                    per_queue = self.buckets[qkey] = {}
                 agg = per_queue.get(bucket)
                 if agg is None:
                     per_queue[bucket] = list(delta)
                 else:
                     a.add_into(agg, delta)
                 self.dirty_buckets.add((queue, channel, bucket))
-            for name, start in starts:
-                if bucket >= start:
-                    totals = self.totals[name]
-                    total = totals.get(qkey)
-                    if total is None:
-                        totals[qkey] = list(delta)
-                    else:
-                        a.add_into(total, delta)
-                    self.dirty_totals.add((name, queue, channel))
-        self.pending.clear()
+            covered = bisect_right(starts, bucket)  # the windows this bucket is in
+            if covered:
+                total = sums.get((qkey, covered))
+                if total is None:
+                    sums[(qkey, covered)] = delta
+                else:
+                    a.add_into(total, delta)
+        self.pending = {}
+        for (qkey, covered), delta in sums.items():
+            for name in names[:covered]:
+                totals = self.totals[name]
+                total = totals.get(qkey)
+                if total is None:
+                    totals[qkey] = list(delta)
+                else:
+                    a.add_into(total, delta)
+                self.dirty_totals.add((name, *qkey))
 
     # -- time --------------------------------------------------------------------
     def advance(self, now_ms: int) -> None:
@@ -100,13 +119,16 @@ class WindowSet:
         self._prune_buckets(self.oldest_kept_bucket_ms)
 
     def _retire(self, name: str, old_start: int, new_start: int) -> None:
+        # buckets exist only up to the current minute
+        retired = range(old_start, min(new_start, bucket_of(self.now_ms) + BUCKET_MS), BUCKET_MS)
         totals = self.totals[name]
         for qkey, per_queue in self.buckets.items():
             total = totals.get(qkey)
             if total is None:
                 continue
-            for bucket, agg in per_queue.items():
-                if old_start <= bucket < new_start:
+            for bucket in retired:
+                agg = per_queue.get(bucket)
+                if agg is not None:
                     a.subtract_into(total, agg)
             if a.is_empty(total):
                 del totals[qkey]
@@ -120,9 +142,10 @@ class WindowSet:
     def _prune_buckets(self, oldest_kept: int) -> None:
         for qkey in list(self.buckets):
             per_queue = self.buckets[qkey]
-            for bucket in [b for b in per_queue if b < oldest_kept]:
-                del per_queue[bucket]
-                self.dirty_buckets.add((*qkey, bucket))
+            if per_queue and min(per_queue) < oldest_kept:
+                for bucket in [b for b in per_queue if b < oldest_kept]:
+                    del per_queue[bucket]
+                    self.dirty_buckets.add((*qkey, bucket))
             if not per_queue:
                 del self.buckets[qkey]
 

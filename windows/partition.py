@@ -1,22 +1,41 @@
 """All state derived from one input partition: contacts, windows and counters.
 
 A partition is the unit of ownership: exactly one worker folds a partition's
-events at a time, and its state is saved together with the offset it reflects.
+events at a time. Its state leaves memory in two ways:
+
+- ``publish`` gives what the exporter reads (window totals, waiting contacts,
+  histograms, agents, counters) as changed since the last publication, with the
+  offset it reflects; this happens after every batch;
+- ``checkpoint`` gives the rest of what a restarted worker needs (buckets and
+  contact records) as changed since the last checkpoint; this happens every few
+  seconds, together with a publication, so that the two describe one offset.
+
+A restarted worker loads the last checkpoint and folds the events after it again
+(see ``stream.processor``), so per-contact state is written once per checkpoint
+rather than once per event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from windows import aggregate as a
 from windows.agents import AGENT_KINDS, AgentRoster
-from windows.contacts import APPLIED, DUPLICATE, ContactEvent, ContactRecord, ContactTracker
+from windows.contacts import (
+    APPLIED,
+    DUPLICATE,
+    ContactRecord,
+    ContactTracker,
+    HistogramKey,
+    LiveKey,
+)
 from windows.engine import BucketKey, TotalKey, WindowSet
+from windows.event import Event
 from windows.policy import PolicyBook
 from windows.timeframes import Calendar
 
-HistogramKey = tuple[str, str, str]  # (queue, channel, outcome)
-LiveKey = tuple[str, str]
+LiveEntry = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -31,23 +50,30 @@ class EngineConfig:
 
 
 @dataclass
-class Changes:
-    """What changed since the last drain, ready to be written to a store."""
+class Published:
+    """What the exporter reads, as changed since the last publication (``None``: gone)."""
 
     offset: int
     now_ms: int
+    counters: dict[str, int]
     totals: dict[TotalKey, a.Agg | None]
+    histograms: dict[HistogramKey, list[int]]
+    agents: dict[str, list[list[str]] | None]
+    live: dict[LiveKey, LiveEntry | None]
+    live_complete: bool  # ``live`` holds every entry: replace what is stored
+
+
+@dataclass
+class Checkpoint:
+    """What else a restarted worker needs, as changed since the last checkpoint."""
+
     buckets: dict[BucketKey, a.Agg | None]
     contacts: dict[str, ContactRecord | None]
-    histograms: dict[HistogramKey, list[int]]
-    live: dict[LiveKey, dict[str, object]]  # waiting contacts' queue times, in service
-    agents: dict[str, list[list[str]] | None]
-    counters: dict[str, int]
 
 
 @dataclass
 class StoredPartition:
-    """A partition's state as loaded from a store."""
+    """A partition's last checkpoint, as loaded from a store."""
 
     offset: int = -1
     now_ms: int = 0
@@ -57,6 +83,7 @@ class StoredPartition:
     histograms: dict[HistogramKey, list[int]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     agents: dict[str, list[list[str]]] = field(default_factory=dict)
+    published_offset: int = -1  # the newest offset published, at or after the checkpoint
 
 
 class PartitionState:
@@ -74,6 +101,7 @@ class PartitionState:
                               self.counters.get("expired_waiting", 0))
         self.agents = AgentRoster()
         self.agents.restore(stored.agents.items())
+        self._published_live: dict[LiveKey, LiveEntry] | None = None  # unknown after a load
 
     @property
     def now_ms(self) -> int:
@@ -88,51 +116,76 @@ class PartitionState:
         batch spanning hours of event time cannot expire a wait its own events end."""
         self.contacts.expire(self.windows.now_ms)
 
-    def apply(self, event: ContactEvent) -> str:
-        """Apply an event; returns ``applied``, ``duplicate`` or the rejection reason."""
-        if event.kind in AGENT_KINDS:
-            assert event.agent_id is not None
-            self.agents.apply(event.kind, event.agent_id, event.queue)
-            outcome = APPLIED
-        else:
-            outcome = self.contacts.apply(event, self.windows)
-        if outcome == APPLIED:
-            self._count("processed")
-        elif outcome == DUPLICATE:
-            self._count("duplicates")
-        else:
-            self.reject(outcome)
-        return outcome
+    def apply(self, events: Sequence[Event]) -> list[tuple[int, str]]:
+        """Apply events in order; returns the position and reason of each one rejected."""
+        rejected: list[tuple[int, str]] = []
+        applied = duplicates = 0
+        newest_ms = self.counters.get("newest_event_ms", 0)
+        for i, event in enumerate(events):
+            if event.kind in AGENT_KINDS:
+                assert event.agent_id is not None
+                self.agents.apply(event.kind, event.agent_id, event.queue)
+                outcome = APPLIED
+            else:
+                outcome = self.contacts.apply(event, self.windows)
+            if outcome == APPLIED:
+                applied += 1
+            elif outcome == DUPLICATE:
+                duplicates += 1
+            else:
+                self.reject(outcome)
+                rejected.append((i, outcome))
+            if event.ts_ms > newest_ms:
+                newest_ms = event.ts_ms
+        counters = self.counters
+        if applied:
+            counters["processed"] = counters.get("processed", 0) + applied
+        if duplicates:
+            counters["duplicates"] = counters.get("duplicates", 0) + duplicates
+        if newest_ms:
+            counters["newest_event_ms"] = newest_ms
+        return rejected
 
     def reject(self, reason: str) -> None:
-        self._count(f"rejected:{reason}")
-
-    def observe_newest(self, ts_ms: int) -> None:
-        if ts_ms > self.counters.get("newest_event_ms", 0):
-            self.counters["newest_event_ms"] = ts_ms
-
-    def _count(self, name: str) -> None:
+        name = f"rejected:{reason}"
         self.counters[name] = self.counters.get(name, 0) + 1
 
-    def drain(self) -> Changes:
+    def publish(self) -> Published:
         self.windows.fold()
         tracker = self.contacts
-        contacts: dict[str, ContactRecord | None] = {cid: None for cid in tracker.dropped}
-        for cid in tracker.dirty:
-            contacts[cid] = tracker.record(cid)
-        tracker.dirty.clear()
-        tracker.dropped.clear()
-        histograms = {k: list(tracker.histograms[k]) for k in tracker.dirty_histograms}
+        histograms = {k: tracker.histogram(k) for k in tracker.dirty_histograms}
         tracker.dirty_histograms.clear()
         self.counters["expired_waiting"] = tracker.expired_waiting
-        return Changes(
+        live = tracker.live()
+        previous = self._published_live
+        if previous is None:
+            changed: dict[LiveKey, LiveEntry | None] = dict(live)
+        else:
+            changed = {k: v for k, v in live.items() if previous.get(k) != v}
+            changed.update((k, None) for k in previous.keys() - live.keys())
+        self._published_live = live
+        return Published(
             offset=self.offset,
             now_ms=self.now_ms,
-            totals=self.windows.drain_totals(),
-            buckets=self.windows.drain_buckets(),
-            contacts=contacts,
-            histograms=histograms,
-            live=tracker.live(),
-            agents=self.agents.drain(),
             counters=dict(self.counters),
+            totals=self.windows.drain_totals(),
+            histograms=histograms,
+            agents=self.agents.drain(),
+            live=changed,
+            live_complete=previous is None,
         )
+
+    def checkpoint(self) -> Checkpoint:
+        """Buckets and contacts changed since the last checkpoint; take it together with
+        a publication, so that it describes the same offset."""
+        self.windows.fold()
+        tracker = self.contacts
+        contacts: dict[str, ContactRecord | None] = dict.fromkeys(tracker.dropped)
+        for cid in tracker.dirty:
+            record = tracker.record(cid)
+            if record is not None:
+                record.stored = True
+                contacts[cid] = record
+        tracker.dirty.clear()
+        tracker.dropped.clear()
+        return Checkpoint(buckets=self.windows.drain_buckets(), contacts=contacts)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ccpulse.embedded import free_port, port_open
+from ccpulse.embedded import free_port
 from tests.integration.helpers import Stack, wait_for
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -52,6 +52,14 @@ class Prometheus:
         url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.load(response)
+
+    def ready(self) -> bool:
+        """Up and done loading (before that, queries get 503)."""
+        try:
+            with urllib.request.urlopen(f"{self.base}/-/ready", timeout=5) as response:
+                return bool(response.status == 200)
+        except OSError:  # refused, or 503 while starting
+            return False
 
     def query(self, expr: str) -> list[Any]:
         reply = self.get("/api/v1/query", query=expr)
@@ -115,8 +123,8 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[Prometheus]:
          f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
         stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: port_open(port), 30, "prometheus", server)
         prom = Prometheus(port)
+        wait_for(prom.ready, 30, "prometheus", server)
         wait_for(lambda: len(prom.query('ccpulse_service_level_ratio{window="15m"}')) >= 2
                  and bool(prom.query('up{job="ccpulse-worker"} == 1')), 90,
                  "Prometheus to scrape both queues", worker)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from windows import aggregate as a
 from windows.engine import WindowSet
-from windows.partition import Changes, EngineConfig, PartitionState, StoredPartition
-from windows.store import MemoryStore
+from windows.partition import EngineConfig, PartitionState
+from windows.store import MemoryStore, Write
 from windows.timeframes import ALL_WINDOWS, BUCKET_MS, Calendar, bucket_of
 
 T0 = 1_700_000_000_000  # 2023-11-14, a Tuesday
@@ -137,10 +137,9 @@ def test_saving_and_restoring_midway_changes_nothing(script: list[Credit | Advan
     state = PartitionState(config, T0)
     offset = -1
     for i, step in enumerate(script):
-        if i in cuts:  # save, then carry on from a fresh copy of what was saved
+        if i in cuts:  # checkpoint, then carry on from a fresh copy of what was saved
             state.offset = i
-            changes: Changes = state.drain()
-            assert store.save("p", offset, changes)
+            assert store.save([Write("p", offset, state.publish(), state.checkpoint())]) == [True]
             offset = i
             state = PartitionState(config, T0, store.load("p"))
         run(state.windows, [step])
@@ -151,10 +150,10 @@ def test_saving_and_restoring_midway_changes_nothing(script: list[Credit | Advan
 def test_fenced_save_refuses_a_stale_owner() -> None:
     store = MemoryStore()
     config = EngineConfig()
-    first = PartitionState(config, T0, StoredPartition())
+    first = PartitionState(config, T0)
     first.offset = 10
-    assert store.save("p", -1, first.drain())
-    stale = PartitionState(config, T0, StoredPartition())
+    assert store.save([Write("p", -1, first.publish(), first.checkpoint())]) == [True]
+    stale = PartitionState(config, T0)
     stale.offset = 5
-    assert not store.save("p", -1, stale.drain())
-    assert store.load("p").offset == 10
+    assert store.save([Write("p", -1, stale.publish())]) == [False]
+    assert store.load("p").published_offset == 10
