@@ -59,7 +59,7 @@ class Plan:
     freshness_s: float = 10.0  # seconds of steady load per rate
     scale_queues: int = 1_000  # queues in the memory run, each with three channels
     contacts_per_queue: int = 12  # per queue and channel per day in the memory run
-    days: int = 3  # of traffic in the memory run
+    days: int = 4  # of traffic in the memory run
     batch_size: int | None = None  # the workers' batch size (None: their default)
 
 
@@ -80,26 +80,32 @@ def realistic_mix(n: int, start_s: float, queues: int = 50) -> list[Doc]:
 
 
 def day_of_queues(day_start_s: float, queues: int, channels: tuple[str, ...],
-                  contacts_per_queue: int, seed: int) -> list[Doc]:
-    """Every queue and channel busy all day: queued, answered or abandoned, ended."""
-    rng = random.Random(seed)
+                  contacts_per_queue: int, day: int) -> list[Doc]:
+    """Every queue and channel busy all day: queued, answered or abandoned, ended.
+
+    Each day has the same contacts (ids, so partitions, and outcomes) at new times:
+    day after day touches the same queues, channels, outcomes and partitions, and
+    only the number of events grows."""
+    rng = random.Random(day)
     docs: list[Doc] = []
     for q, channel in itertools.product(range(queues), channels):
         queue = f"queue-{q:04d}"
         for c in range(contacts_per_queue):
+            cid = f"{queue}-{channel}-{c}"
+            abandons = random.Random(cid).random() < 0.1
             t = day_start_s + rng.uniform(0, 86_000)
-            cid = f"d{seed}-{queue}-{channel}-{c}"
             base = {"contact_id": cid, "queue": queue, "channel": channel}
             wait = rng.expovariate(1 / 25)
-            docs.append({"event_id": f"{cid}-q", "type": "call.queued", "ts": round(t * 1000),
+            eid = f"{cid}-d{day}"
+            docs.append({"event_id": f"{eid}-q", "type": "call.queued", "ts": round(t * 1000),
                          **base})
-            if rng.random() < 0.1:
-                docs.append({"event_id": f"{cid}-x", "type": "call.abandoned",
+            if abandons:
+                docs.append({"event_id": f"{eid}-x", "type": "call.abandoned",
                              "ts": round((t + wait) * 1000), **base})
                 continue
-            docs.append({"event_id": f"{cid}-a", "type": "call.answered",
+            docs.append({"event_id": f"{eid}-a", "type": "call.answered",
                          "ts": round((t + wait) * 1000), **base})
-            docs.append({"event_id": f"{cid}-e", "type": "call.ended",
+            docs.append({"event_id": f"{eid}-e", "type": "call.ended",
                          "ts": round((t + wait + 200) * 1000), "talk_s": 180, **base})
     docs.sort(key=lambda d: d["ts"])
     return docs

@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds of steady load per rate")
     bench.add_argument("--contacts-per-queue", type=int, default=12,
                        help="contacts per queue and channel per day in the memory run")
-    bench.add_argument("--days", type=int, default=3,
+    bench.add_argument("--days", type=int, default=4,
                        help="days of traffic in the memory run (at least 2)")
     bench.add_argument("--smoke", action="store_true", help="a tiny run that checks the bench")
     bench.add_argument("--json", action="store_true", help="print one JSON object")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -19,7 +19,7 @@ from windows.event import Event
 
 __all__ = ["Event", "Rejected", "decode", "from_document", "parse_ts_ms"]
 
-TYPES: dict[str, str] = {
+TYPES: Final[dict[str, str]] = {
     "call.queued": "queued",
     "call.answered": "answered",
     "call.abandoned": "abandoned",
@@ -30,10 +30,11 @@ TYPES: dict[str, str] = {
     "agent.pause": PAUSE,
     "agent.unpause": UNPAUSE,
 }
-CHANNELS = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video", "callback"})
-MAX_NAME_LENGTH = 200
-MAX_TS_MS = 2**53
-NUMBER = (int, float)  # exactly: bool is not a number here
+CHANNELS: Final = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video",
+                             "callback"})
+MAX_NAME_LENGTH: Final = 200
+MAX_TS_MS: Final = 2**53
+MAX_DURATION_S: Final = 1e12  # finite, and far beyond any real talk, hold or wrap time
 
 
 class Rejected(CcpulseError):
@@ -138,9 +139,9 @@ def _handle_ms(doc: dict[str, Any]) -> int:
     talk: Any = doc.get("talk_s")
     hold: Any = doc.get("hold_s", 0)
     wrap: Any = doc.get("wrap_s", 0)
-    if type(talk) in NUMBER and type(hold) in NUMBER and type(wrap) in NUMBER:
+    if _duration(talk) and _duration(hold) and _duration(wrap):
         total: float = talk + hold + wrap
-        if talk >= 0 and hold >= 0 and wrap >= 0 and total < math.inf:
+        if total <= MAX_DURATION_S:
             return round(total * 1000)
     for name in ("talk_s", "hold_s", "wrap_s"):  # say what is wrong
         value = doc.get(name, 0)
@@ -152,7 +153,14 @@ def _handle_ms(doc: dict[str, Any]) -> int:
             raise Rejected("wrong_type", f"{name} must be finite")
         if value < 0:
             raise Rejected("negative_duration", f"{name} is {value}")
-    raise Rejected("wrong_type", "talk_s + hold_s + wrap_s is too large")
+    raise Rejected("wrong_type", f"talk_s + hold_s + wrap_s must be at most {MAX_DURATION_S:g}")
+
+
+def _duration(value: object) -> bool:
+    """A plain (not boolean) finite number of seconds, not negative."""
+    if type(value) is int:
+        return 0 <= value <= MAX_DURATION_S
+    return type(value) is float and 0 <= value <= MAX_DURATION_S
 
 
 def _type(value: object) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
-LOGIN = "agent_login"
-LOGOUT = "agent_logout"
-PAUSE = "agent_pause"
-UNPAUSE = "agent_unpause"
-ALL_QUEUES = "*"
-AGENT_KINDS = frozenset({LOGIN, LOGOUT, PAUSE, UNPAUSE})
+LOGIN: Final = "agent_login"
+LOGOUT: Final = "agent_logout"
+PAUSE: Final = "agent_pause"
+UNPAUSE: Final = "agent_unpause"
+ALL_QUEUES: Final = "*"
+AGENT_KINDS: Final = frozenset({LOGIN, LOGOUT, PAUSE, UNPAUSE})
 
 
 @dataclass(slots=True)

@@ -7,17 +7,19 @@ Durations are summed in milliseconds to keep the arithmetic exact.
 
 from __future__ import annotations
 
-OFFERED = 0
-ANSWERED = 1
-ABANDONED = 2
-TRANSFERRED = 3
-ANSWERED_WITHIN = 4
-ABANDONED_WITHIN = 5
-SHORT_ABANDONED = 6
-ANSWER_WAIT_MS = 7
-ABANDON_WAIT_MS = 8
-HANDLED = 9
-HANDLE_MS = 10
+from typing import Final
+
+OFFERED: Final = 0
+ANSWERED: Final = 1
+ABANDONED: Final = 2
+TRANSFERRED: Final = 3
+ANSWERED_WITHIN: Final = 4
+ABANDONED_WITHIN: Final = 5
+SHORT_ABANDONED: Final = 6
+ANSWER_WAIT_MS: Final = 7
+ABANDON_WAIT_MS: Final = 8
+HANDLED: Final = 9
+HANDLE_MS: Final = 10
 
 FIELDS: tuple[str, ...] = (
     "offered",
@@ -32,7 +34,7 @@ FIELDS: tuple[str, ...] = (
     "handled",
     "handle_ms",
 )
-SIZE = len(FIELDS)
+SIZE: Final = len(FIELDS)
 
 Agg = list[int]
 

@@ -16,24 +16,24 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Protocol
+from typing import Final, Protocol
 
 from windows import aggregate as a
 from windows.event import Event
 from windows.policy import PolicyBook
 
-QUEUED = "queued"
-ANSWERED = "answered"
-ABANDONED = "abandoned"
-TRANSFERRED = "transferred"
-ENDED = "ended"
+QUEUED: Final = "queued"
+ANSWERED: Final = "answered"
+ABANDONED: Final = "abandoned"
+TRANSFERRED: Final = "transferred"
+ENDED: Final = "ended"
 
-APPLIED = "applied"
-DUPLICATE = "duplicate"
+APPLIED: Final = "applied"
+DUPLICATE: Final = "duplicate"
 
-WAITING = "waiting"
-IN_SERVICE = "in_service"  # answered, not ended yet
-LEFT_QUEUE = "left"
+WAITING: Final = "waiting"
+IN_SERVICE: Final = "in_service"  # answered, not ended yet
+LEFT_QUEUE: Final = "left"
 
 HistogramKey = tuple[str, str, str]  # (queue, channel, outcome)
 LiveKey = tuple[str, str]  # (queue, channel)

@@ -89,3 +89,22 @@ def test_schema_examples_decode_and_validate() -> None:
     assert kinds == {"call.queued", "call.answered", "call.abandoned", "call.transferred",
                      "call.ended", "agent.login", "agent.pause"}
     assert list(validator.iter_errors({"type": "call.ended"}))  # the schema does refuse things
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"talk_s": ...}, "missing_field"),
+    ({"talk_s": True}, "wrong_type"),
+    ({"talk_s": "60"}, "wrong_type"),
+    ({"talk_s": 60, "hold_s": -1}, "negative_duration"),
+    ({"talk_s": 60, "wrap_s": 1e300}, "wrong_type"),
+    ({"talk_s": 10**13}, "wrong_type"),
+])
+def test_bad_durations_on_ended_are_rejected(fields: dict[str, object], reason: str) -> None:
+    with pytest.raises(Rejected) as exc:
+        decode(raw(type="call.ended", **fields), NOW, 0)
+    assert exc.value.reason == reason
+
+
+def test_integer_and_fractional_durations_are_summed_exactly() -> None:
+    assert decode(raw(type="call.ended", talk_s=60, hold_s=0.5, wrap_s=0), NOW, 0).handle_ms \
+        == 60_500
