@@ -66,6 +66,10 @@ HISTOGRAMS = (
 )
 
 
+def _formatted(kpis: Kpis) -> list[str]:
+    return [format_value(value) for value in kpis]
+
+
 class CcpulseCollector:
     def __init__(self, client: redis.Redis, prefix: str, config: EngineConfig,
                  event_clock: bool = False,
@@ -104,13 +108,20 @@ class CcpulseCollector:
         targets = [(family.lines.append, family.name, Kpis._fields.index(field))
                    for family, (_, _, field) in zip(families, WINDOW_GAUGES, strict=True)]
         policies = self.config.policies
+        idle: dict[int, list[str]] = {}  # per policy: the values of a window with no contacts
         for key, base in queues.items():
             policy = policies.for_queue(key[0])
             for window, per_queue in view.windows.items():
-                kpis = compute(per_queue.get(key) or a.empty(), policy)
+                agg = per_queue.get(key)
+                if agg is None:  # most windows of most queues, at any moment
+                    values = idle.get(id(policy))
+                    if values is None:
+                        values = idle[id(policy)] = _formatted(compute(a.empty(), policy))
+                else:
+                    values = _formatted(compute(agg, policy))
                 labels = f'{{{base},window="{window}"}}'
                 for append, name, index in targets:
-                    append(f"{name}{labels} {format_value(kpis[index])}\n")
+                    append(f"{name}{labels} {values[index]}\n")
         return families
 
     def _counters(self, view: View, queues: dict[tuple[str, str], str]) -> list[Family]:
