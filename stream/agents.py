@@ -3,9 +3,10 @@
 Records reach the agent a fetched batch at a time, grouped by partition, through
 an in-memory Faust channel: the framework's work is per batch, not per event.
 The fetcher is an aiokafka consumer in the group ``APP_ID-fold``; each batch is
-folded and saved before the next is fetched, so no batch is in flight while the
-group rebalances. Where a partition resumes is the offset stored in Redis with its
-state; the Kafka commit that follows each save only keeps lag tools informed.
+folded and published before the next is fetched, so no batch is in flight while
+the group rebalances. Where a partition resumes is its last checkpoint in Redis
+(see ``stream.processor``); partitions given up are checkpointed first. The Kafka
+commit that follows each save only keeps lag tools informed.
 """
 
 from __future__ import annotations
