@@ -150,6 +150,7 @@ class Processor:
                 continue
             state.offset = records[-1].offset
             self._touched.add(pid)
+            state.observe_newest(newest_ms)
             clock = self.clocks[pid]
             clock.observe(newest_ms)
             state.advance(clock.now_ms())

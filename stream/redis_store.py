@@ -138,7 +138,7 @@ def save_arguments(write: Write) -> list[Any]:
         str(write.expected_offset), write.partition_id,
         _section(((k, str(v)) for k, v in meta.items()), ()),
         _section(*_split(published.totals.items())),
-        _section(((_text(k), _text(v)) for k, v in published.histograms.items()), ()),
+        _section(*_split(published.histograms.items())),
         _section(*_split(published.agents.items(), text_keys=True)),
         _section(*_split(published.live.items())),
         "1" if published.live_complete else "0",

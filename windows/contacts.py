@@ -117,7 +117,7 @@ class ContactTracker:
     def apply(self, event: Event, sink: CreditSink) -> str:
         """Apply one event; returns ``applied``, ``duplicate`` or a rejection reason."""
         cid = event.contact_id
-        record = self.waiting.get(cid) or self.in_service.get(cid) or self.finished.get(cid)
+        record = self.record(cid)
         if record is not None and event.event_id in record.event_ids:
             return DUPLICATE
         kind = event.kind

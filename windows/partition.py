@@ -120,7 +120,6 @@ class PartitionState:
         """Apply events in order; returns the position and reason of each one rejected."""
         rejected: list[tuple[int, str]] = []
         applied = duplicates = 0
-        newest_ms = self.counters.get("newest_event_ms", 0)
         for i, event in enumerate(events):
             if event.kind in AGENT_KINDS:
                 assert event.agent_id is not None
@@ -135,16 +134,16 @@ class PartitionState:
             else:
                 self.reject(outcome)
                 rejected.append((i, outcome))
-            if event.ts_ms > newest_ms:
-                newest_ms = event.ts_ms
         counters = self.counters
         if applied:
             counters["processed"] = counters.get("processed", 0) + applied
         if duplicates:
             counters["duplicates"] = counters.get("duplicates", 0) + duplicates
-        if newest_ms:
-            counters["newest_event_ms"] = newest_ms
         return rejected
+
+    def observe_newest(self, ts_ms: int) -> None:
+        if ts_ms > self.counters.get("newest_event_ms", 0):
+            self.counters["newest_event_ms"] = ts_ms
 
     def reject(self, reason: str) -> None:
         name = f"rejected:{reason}"
