@@ -1,3 +1,3 @@
-"""ccpulse: live contact-centre metrics from Kafka events to Prometheus."""
+"""ccpulse: live contact-centre metrics from Kafka events, served to Prometheus."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

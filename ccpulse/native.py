@@ -1,25 +1,44 @@
-"""Which per-event modules run compiled (mypyc C extensions, see ``setup.py``)."""
+"""Which modules run compiled (mypyc C extensions built by ``setup.py``): the one list.
+
+``setup.py`` compiles these, ``scripts/setup.sh`` rebuilds when one of them
+changes, and the tests refuse to run against a stale build. Run this file to
+print their source paths.
+"""
 
 from __future__ import annotations
 
 import importlib
 from importlib.machinery import EXTENSION_SUFFIXES
 
-# the modules setup.py compiles, by module name
+# the per-event path, by module name (ccpulse.windows is the folder windows/, and so on)
 MODULES = (
-    "windows.aggregate",
-    "windows.agents",
-    "windows.clock",
-    "windows.contacts",
-    "windows.engine",
-    "windows.event",
-    "windows.partition",
-    "windows.policy",
-    "windows.store",
-    "windows.timeframes",
-    "stream.events",
-    "stream.processor",
+    "ccpulse.windows.clock",
+    "ccpulse.windows.config",
+    "ccpulse.windows.daily",
+    "ccpulse.windows.domain",
+    "ccpulse.windows.engine",
+    "ccpulse.windows.events",
+    "ccpulse.windows.families",
+    "ccpulse.windows.histograms",
+    "ccpulse.windows.partition",
+    "ccpulse.windows.policy",
+    "ccpulse.windows.registry",
+    "ccpulse.windows.timeframes",
+    "ccpulse.windows.agents.domain",
+    "ccpulse.windows.contacts.event",
+    "ccpulse.windows.contacts.family",
+    "ccpulse.windows.contacts.kpis",
+    "ccpulse.windows.contacts.tracker",
+    "ccpulse.windows.contacts.voice",
+    "ccpulse.state.codec",
+    "ccpulse.stream.codec",
+    "ccpulse.stream.processor",
 )
+
+
+def source_paths() -> list[str]:
+    """Each module's source, relative to the repository (through the ``ccpulse/`` links)."""
+    return [name.replace(".", "/") + ".py" for name in MODULES]
 
 
 def compiled_modules() -> list[str]:
@@ -35,3 +54,7 @@ def describe() -> str:
     if not compiled:
         return "plain Python (not compiled)"
     return f"partly compiled ({len(compiled)} of {len(MODULES)} modules)"
+
+
+if __name__ == "__main__":
+    print("\n".join(source_paths()))

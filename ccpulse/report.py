@@ -1,6 +1,6 @@
 """KPIs per day (and queue) from a file of events, with no broker.
 
-Uses the same contact tracker and KPI code as the live pipeline, with each
+Uses the same registry, domains and KPI code as the live pipeline, with each
 contact credited to the local day of its queue exit.
 """
 
@@ -13,32 +13,20 @@ from typing import Any, TypeVar
 
 import orjson
 
-from stream.events import Event, Rejected, decode, from_document
-from windows import aggregate as a
-from windows.agents import AGENT_KINDS
-from windows.contacts import APPLIED, DUPLICATE, ContactTracker
-from windows.kpis import compute
-from windows.partition import EngineConfig
+from ccpulse.stream.codec import decode
+from ccpulse.windows.contacts.family import CONTACT
+from ccpulse.windows.contacts.kpis import compute
+from ccpulse.windows.daily import ALL, DayTotals
+from ccpulse.windows.domain import Context
+from ccpulse.windows.events import Event, Rejected
+from ccpulse.windows.histograms import Histograms
+from ccpulse.windows.labels import LabelGuard
+from ccpulse.windows.outcome import APPLIED, DUPLICATE
+from ccpulse.windows.registry import Registry
 
-ALL = "*"
 T = TypeVar("T")
 NO_FUTURE_CHECK_MS = 2**62
-
-
-@dataclass
-class DailySink:
-    """Credits grouped by local day and, optionally, queue."""
-
-    config: EngineConfig
-    by_queue: bool
-    rows: dict[tuple[str, str], a.Agg] = field(default_factory=dict)
-
-    def slot(self, queue: str, channel: str, ts_ms: int) -> a.Agg:
-        key = (self.config.calendar.day_label(ts_ms), queue if self.by_queue else ALL)
-        agg = self.rows.get(key)
-        if agg is None:
-            agg = self.rows[key] = a.empty()
-        return agg
+EXPIRE_EVERY_MS = 60_000
 
 
 @dataclass
@@ -50,26 +38,34 @@ class Report:
     source: dict[str, Any] = field(default_factory=dict)
 
 
-def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
+def build_report(events: Iterable[Event], registry: Registry, by_queue: bool,
                  rejected: dict[str, int] | None = None,
                  source: dict[str, Any] | None = None) -> Report:
     """Fold time-ordered events into per-day rows."""
     reasons = dict(rejected or {})
-    sink = DailySink(config, by_queue)
-    tracker = ContactTracker(config.policies, [])
+    days = DayTotals(registry.config.calendar, registry.families, by_queue)
+    ctx = Context(days, Histograms(registry.histograms.values()),
+                  LabelGuard(registry.config.limits))
+    states = [domain.new_state(ctx) for domain in registry.domains]
     duplicates = 0
+    expired_at = 0
     for event in events:
-        if event.kind in AGENT_KINDS:
-            continue  # agent state has no daily figures
-        outcome = tracker.apply(event, sink)
+        if event.ts_ms - expired_at >= EXPIRE_EVERY_MS:  # forget as the live worker would
+            for state in states:
+                state.advance(event.ts_ms)
+            expired_at = event.ts_ms
+        days.advance(event.ts_ms)
+        outcome = states[event.domain].apply(event)
         if outcome == DUPLICATE:
             duplicates += 1
         elif outcome != APPLIED:
             reasons[outcome] = reasons.get(outcome, 0) + 1
+    policies = registry.config.policies
     rows = []
-    for (day, queue), agg in sorted(sink.rows.items()):
-        policy = config.policies.for_queue(queue) if by_queue else config.policies.default
-        kpis = compute(agg, policy)
+    for (day, (family, queue)), values in sorted(days.rows.items()):
+        if family != CONTACT.name:
+            continue
+        kpis = compute(values, policies.for_queue(queue) if queue != ALL else policies.default)
         row: dict[str, Any] = {"day": day}
         if by_queue:
             row["queue"] = queue
@@ -89,15 +85,17 @@ def build_report(events: Iterable[Event], config: EngineConfig, by_queue: bool,
                   source or {})
 
 
-def read_documents(docs: Iterable[dict[str, Any]]) -> tuple[list[Event], dict[str, int]]:
+def read_documents(docs: Iterable[dict[str, Any]], registry: Registry
+                   ) -> tuple[list[Event], dict[str, int]]:
     """Validate event documents (from an adapter), sorted by time."""
-    return _validated(docs, lambda doc: from_document(doc, NO_FUTURE_CHECK_MS, 0))
+    return _validated(docs, lambda doc: registry.decode(doc, NO_FUTURE_CHECK_MS, 0))
 
 
-def read_event_lines(lines: Iterable[bytes]) -> tuple[list[Event], dict[str, int]]:
+def read_event_lines(lines: Iterable[bytes], registry: Registry
+                     ) -> tuple[list[Event], dict[str, int]]:
     """Decode JSON-lines events, sorted by time; rejects are counted by reason."""
     return _validated((line for line in lines if line.strip()),
-                      lambda line: decode(line, NO_FUTURE_CHECK_MS, 0))
+                      lambda line: decode(line, registry, NO_FUTURE_CHECK_MS, 0))
 
 
 def _validated(items: Iterable[T], parse: Callable[[T], Event]

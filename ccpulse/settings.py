@@ -1,7 +1,10 @@
 """One settings object: environment variables (``CCPULSE_*``) over an optional TOML file.
 
 The TOML file (``CCPULSE_CONFIG``) may hold a ``[site]`` table with any setting
-below and a ``[queues.NAME]`` table per queue with its service-level policy.
+below (lower case, without the prefix) and a ``[queues.NAME]`` table per queue
+with its service-level policy, with ``[queues.NAME.channels.CHANNEL]`` for a
+channel of that queue whose policy differs. Errors name where the bad value
+came from: the environment variable, or the file, table and key.
 """
 
 from __future__ import annotations
@@ -12,19 +15,17 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from windows.errors import ConfigError
-from windows.partition import EngineConfig
-from windows.policy import AbandonPolicy, PolicyBook, ServiceLevelPolicy
-from windows.timeframes import Calendar
+from ccpulse.errors import ConfigError
+from ccpulse.windows.policy import AbandonPolicy
 
 ENV_PREFIX = "CCPULSE_"
 
 
-class QueuePolicy(BaseModel):
+class ChannelPolicy(BaseModel):
     model_config = {"extra": "forbid", "frozen": True}
 
     threshold_s: float | None = Field(default=None, gt=0)
@@ -33,12 +34,35 @@ class QueuePolicy(BaseModel):
     short_abandon_s: float | None = Field(default=None, ge=0)
 
 
+class QueuePolicy(ChannelPolicy):
+    channels: dict[str, ChannelPolicy] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     # where things are; empty means "start an embedded one" (demo only)
     kafka_bootstrap: str | None = None
     redis_url: str | None = None
+
+    # Kafka security (see the README's "Security")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = \
+        "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: str | None = None
+    kafka_cert_file: str | None = None
+    kafka_key_file: str | None = None
+    kafka_key_password: SecretStr | None = None
+
+    # Redis security and topology
+    redis_username: str | None = None
+    redis_password: SecretStr | None = None
+    redis_ca_file: str | None = None
+    redis_cert_file: str | None = None
+    redis_key_file: str | None = None
+    redis_cluster: bool = False
 
     # topics and keys
     topic_prefix: str = "ccpulse"
@@ -58,6 +82,14 @@ class Settings(BaseSettings):
     short_abandon_s: float = Field(default=0.0, ge=0)
     queues: dict[str, QueuePolicy] = Field(default_factory=dict)
 
+    # retention and bounds
+    dedupe_s: float = Field(default=900.0, gt=0)
+    max_wait_s: float = Field(default=14_400.0, gt=0)
+    max_contacts: int = Field(default=100_000, ge=1)
+    max_queues: int = Field(default=1_000, ge=1)
+    queue_allowlist: list[str] = Field(default_factory=list)
+    max_record_bytes: int = Field(default=1 << 20, ge=1024)
+
     # processing
     future_tolerance_s: float = Field(default=300.0, ge=0)
     batch_size: int = Field(default=10_000, ge=1)
@@ -65,9 +97,12 @@ class Settings(BaseSettings):
     tick_s: float = Field(default=1.0, gt=0)
     checkpoint_s: float = Field(default=5.0, gt=0)
     session_timeout_s: float = Field(default=10.0, ge=2)
+    instance_id: str | None = None
+    data_dir: str | None = None
     worker_web_port: int = Field(default=6066, ge=0, le=65535)
+    worker_web_host: str = "127.0.0.1"
     exporter_port: int = Field(default=9464, ge=0, le=65535)
-    exporter_host: str = "0.0.0.0"
+    exporter_host: str = "127.0.0.1"
 
     @field_validator("interval_minutes")
     @classmethod
@@ -85,45 +120,6 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
                              "'Europe/London')") from None
         return value
-
-    @property
-    def calls_topic(self) -> str:
-        return f"{self.topic_prefix}.calls"
-
-    @property
-    def chats_topic(self) -> str:
-        return f"{self.topic_prefix}.chats"
-
-    @property
-    def tickets_topic(self) -> str:
-        return f"{self.topic_prefix}.tickets"
-
-    @property
-    def input_topics(self) -> tuple[str, str, str]:
-        return (self.calls_topic, self.chats_topic, self.tickets_topic)
-
-    @property
-    def deadletter_topic(self) -> str:
-        return f"{self.topic_prefix}.deadletter"
-
-    def policies(self) -> PolicyBook:
-        default = ServiceLevelPolicy(self.sl_threshold_s, self.sl_target, self.abandon_policy,
-                                     self.short_abandon_s)
-        queues = {
-            name: ServiceLevelPolicy(
-                threshold_s=q.threshold_s if q.threshold_s is not None else default.threshold_s,
-                target=q.target if q.target is not None else default.target,
-                abandons=q.abandons or default.abandons,
-                short_abandon_s=(q.short_abandon_s if q.short_abandon_s is not None
-                                 else default.short_abandon_s),
-            )
-            for name, q in self.queues.items()
-        }
-        return PolicyBook(default, queues)
-
-    def engine_config(self) -> EngineConfig:
-        return EngineConfig(policies=self.policies(),
-                            calendar=Calendar(self.timezone, self.interval_minutes))
 
     @classmethod
     def settings_customise_sources(
@@ -158,28 +154,46 @@ def read_toml(path: str | None) -> dict[str, Any]:
         doc = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ConfigError(f"CCPULSE_CONFIG: no such file {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"CCPULSE_CONFIG: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"CCPULSE_CONFIG: {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(doc) - {"site", "queues"}
     if unknown:
-        raise ConfigError(f"CCPULSE_CONFIG: unknown table(s) {sorted(unknown)} in {path}; "
-                          "expected [site] and [queues.NAME]")
-    values: dict[str, Any] = dict(doc.get("site", {}))
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected [site] and "
+                          "[queues.NAME]")
+    site = doc.get("site", {})
+    known = set(Settings.model_fields) - {"queues"}
+    typos = sorted(set(site) - known)
+    if typos:
+        raise ConfigError(f"{path}: [site] has unknown key(s) {typos}; see the README's "
+                          "configuration table")
+    values: dict[str, Any] = dict(site)
     if "queues" in doc:
         values["queues"] = doc["queues"]
     return values
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read the settings, turning any validation error into one that names the setting."""
+    """Read the settings, turning any validation error into one that names its source."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
+        path = os.environ.get(f"{ENV_PREFIX}CONFIG", "CCPULSE_CONFIG")
         problems = []
         for error in exc.errors():
             loc = [str(part) for part in error["loc"]]
             name = loc[0] if loc else "?"
-            where = (f"queues.{'.'.join(loc[1:])} in CCPULSE_CONFIG" if name == "queues"
-                     else f"{ENV_PREFIX}{name.upper()}")
-            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+            shown = "<hidden>" if "password" in name else repr(error.get("input"))
+            if name == "queues":
+                table = ".".join(loc[1:-1]) if len(loc) > 2 else ".".join(loc[1:])
+                key = loc[-1] if len(loc) > 2 else ""
+                where = f"{path}: [queues.{table}] {key}".rstrip()
+            elif name in overrides:
+                where = f"--{name.replace('_', '-')}"
+            elif f"{ENV_PREFIX}{name.upper()}" in os.environ:
+                where = f"{ENV_PREFIX}{name.upper()}"
+            else:
+                where = f"{path}: [site] {name}"
+            problems.append(f"{where}: {error['msg']} (got {shown})")
         raise ConfigError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,8 +1,9 @@
-"""Metric families as Prometheus text (format 0.0.4), built for many series.
+"""Metric families as Prometheus text (0.0.4) or OpenMetrics 1.0, built for many series.
 
 A family holds its sample lines already rendered, and label sets are escaped once
-per queue and channel, so a scrape with hundreds of thousands of series costs
-little more than writing them out.
+per series, so a scrape with hundreds of thousands of series costs little more
+than writing them out. The two formats differ only in the family name of a
+counter (OpenMetrics drops ``_total``), help escaping and the closing ``# EOF``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+from ccpulse.windows.metrics import MetricSpec
+
+TEXT = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 
 def escape_label(value: str) -> str:
@@ -42,20 +46,33 @@ def format_value(value: float) -> str:
 
 @dataclass
 class Family:
-    name: str
-    type: str  # gauge, counter or histogram
-    help: str
+    spec: MetricSpec
     lines: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
     def add(self, labels: str, value: float, suffix: str = "") -> None:
         """One sample; ``labels`` as rendered by :func:`labels_text`."""
-        self.lines.append(f"{self.name}{suffix}{labels} {format_value(value)}\n")
+        self.lines.append(f"{self.spec.name}{suffix}{labels} {format_value(value)}\n")
 
 
-def render(families: Iterable[Family]) -> bytes:
+def render(families: Iterable[Family], openmetrics: bool = False) -> bytes:
     out: list[str] = []
     for family in families:
-        doc = family.help.replace("\\", "\\\\").replace("\n", "\\n")
-        out.append(f"# HELP {family.name} {doc}\n# TYPE {family.name} {family.type}\n")
+        spec = family.spec
+        if openmetrics:
+            name = spec.family_name
+            doc = spec.help.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+            out.append(f"# TYPE {name} {spec.type}\n# HELP {name} {doc}\n")
+            if name.endswith("_seconds"):
+                out.append(f"# UNIT {name} seconds\n")
+        else:
+            name = spec.name
+            doc = spec.help.replace("\\", "\\\\").replace("\n", "\\n")
+            out.append(f"# HELP {name} {doc}\n# TYPE {name} {spec.type}\n")
         out.extend(family.lines)
+    if openmetrics:
+        out.append("# EOF\n")
     return "".join(out).encode()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install ccpulse with the given extras (default: embedded).
-# The per-event modules are compiled with mypyc in place (see setup.py); they are
-# built again whenever one of them, setup.py or pyproject.toml changes.
-# CCPULSE_PURE_PYTHON=1 installs plain Python instead.
+# The per-event modules (ccpulse/native.py lists them) are compiled with mypyc in
+# place; they are built again whenever one of them, setup.py or pyproject.toml
+# changes. CCPULSE_PURE_PYTHON=1 installs plain Python instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-embedded}"
@@ -12,9 +12,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-sources=$(sed -n 's/^    "\(.*\.py\)",$/\1/p' setup.py)
+sources=$("$python" ccpulse/native.py)
 stale=""
-if [ ! -f "$marker" ] || ! .venv/bin/python -c "import ccpulse" 2>/dev/null; then
+if [ ! -f "$marker" ] || ! .venv/bin/python -c "import ccpulse.windows" 2>/dev/null; then
   stale="first install"
 elif [ -n "$(find pyproject.toml setup.py $sources -newer "$marker" 2>/dev/null)" ]; then
   stale="sources changed"
@@ -22,8 +22,8 @@ elif [ "$(cat "$marker")" != "pure=${CCPULSE_PURE_PYTHON:-}" ]; then
   stale="CCPULSE_PURE_PYTHON changed"
 fi
 if [ -n "$stale" ]; then
-  echo "setup: installing ccpulse[$extras] ($stale; compiling takes a minute)"
-  find ccpulse stream windows -name '*.so' -delete  # no stale compiled module survives
+  echo "setup: installing ccpulse[$extras] ($stale; compiling takes a few minutes)"
+  find ccpulse windows state stream exporters sources devtools -name '*.so' -delete
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[$extras]"
   echo "pure=${CCPULSE_PURE_PYTHON:-}" > "$marker"

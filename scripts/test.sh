@@ -20,5 +20,7 @@ echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: mypy"
 .venv/bin/mypy
+echo "test: import contract"
+.venv/bin/lint-imports --no-cache
 echo "test: pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -1,15 +1,22 @@
 """Folds batches of consumed records into partition state and saves them.
 
-Independent of Faust: the agents hand it plain records. For each batch it
+Independent of Faust: the worker hands it plain records. For each batch it
 skips what the partition state already holds, decodes, moves the clock, applies
-the events, and returns what must go to the dead-letter topic; ``save`` then
-publishes every touched partition in one atomic step per partition, and every
-``checkpoint_s`` makes that publication a checkpoint.
+the events, and returns what must go out: dead letters, and events derived for
+other partitions; ``save`` then publishes every touched partition in one atomic
+step per partition, and every ``checkpoint_s`` makes that publication a
+checkpoint.
 
 A partition taken up (at start, after a rebalance or after losing Redis) starts
 from its last checkpoint and folds the records after it again. Until it has
 passed the offset already published it publishes nothing, so readers never see
-it go back, and it sends no dead letters, which were sent the first time.
+it go back, and it sends nothing, which was sent the first time.
+
+A record that makes a domain raise (a bug, not bad input: bad input is a
+rejection) is isolated: the partition is dropped and taken up again from its
+checkpoint, and the refold skips that record, which goes to the dead-letter
+topic as ``processing_error``. Processing is deterministic, so no partial effect
+of the failed record survives.
 """
 
 from __future__ import annotations
@@ -17,13 +24,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from stream.events import Event, Rejected, decode
-from windows.clock import Clock, WallClock
-from windows.partition import EngineConfig, PartitionState
-from windows.store import PartitionStore, Write
+from ccpulse.stream.codec import decode
+from ccpulse.windows.clock import Clock, WallClock
+from ccpulse.windows.domain import Derived
+from ccpulse.windows.events import Event, Rejected
+from ccpulse.windows.partition import PartitionState
+from ccpulse.windows.registry import Registry
+from ccpulse.windows.store import PartitionStore, Write
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +59,7 @@ class Record:
     partition: int
     offset: int
     key: bytes | None
-    value: bytes
+    value: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,44 +69,74 @@ class DeadLetter:
     detail: str
 
 
+@dataclass
+class Folded:
+    """What one batch produced: records to dead-letter, events for other partitions, and
+    partitions to consume again from their checkpoint (a record in them raised)."""
+
+    dead: list[DeadLetter] = field(default_factory=list)
+    derived: list[Derived] = field(default_factory=list)
+    resume: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProcessorConfig:
+    future_tolerance_ms: int = 300_000
+    checkpoint_s: float = 5.0
+    max_record_bytes: int = 1 << 20
+
+
 def describe(reason: str, event: Event) -> str:
+    """The detail of a sequence rejection."""
+    entity = getattr(event, "contact_id", None) or getattr(event, "agent_id", None) or "?"
+    queue = getattr(event, "queue", "?")
     return {
-        "already_waiting": f"contact {event.contact_id} is already waiting in a queue",
-        "not_waiting": f"contact {event.contact_id} is not waiting in queue {event.queue}",
-        "ended_while_waiting": f"contact {event.contact_id} ended while still waiting",
-    }.get(reason, f"{event.type} at {event.ts_ms} is earlier than contact "
-                  f"{event.contact_id} was queued")
+        "not_queued": f"contact {entity} was never queued (or is forgotten)",
+        "already_waiting": f"contact {entity} is already waiting in a queue",
+        "not_waiting": f"contact {entity} is not waiting in queue {queue}",
+        "ended_while_waiting": f"contact {entity} ended while still waiting",
+        "entity_limit": f"the partition tracks as many as allowed; {entity} is not taken",
+    }.get(reason, f"{event.type} {event.event_id} at {event.ts_ms}: {reason} ({entity})")
 
 
 class Processor:
-    def __init__(self, config: EngineConfig, store: PartitionStore, new_clock: Callable[[], Clock],
-                 future_tolerance_ms: int = 300_000,
-                 highwater: Callable[[str, int], int | None] | None = None,
-                 checkpoint_s: float = 5.0) -> None:
+    def __init__(self, registry: Registry, store: PartitionStore,
+                 new_clock: Callable[[], Clock], config: ProcessorConfig | None = None,
+                 highwater: Callable[[str, int], int | None] | None = None) -> None:
         """``new_clock`` gives each partition its clock: every partition is its own time
         line on the event clock, so one partition racing ahead during catch-up does not
         age the others' windows and waiting contacts."""
-        self.config = config
+        self.registry = registry
         self.store = store
         self.new_clock = new_clock
-        self.clocks: dict[str, Clock] = {}
-        self.future_tolerance_ms = future_tolerance_ms
+        self.config = config or ProcessorConfig()
         self.highwater = highwater
-        self.checkpoint_s = checkpoint_s
+        self.clocks: dict[str, Clock] = {}
         self.states: dict[str, PartitionState] = {}
         self._wall = WallClock()
         self._published: dict[str, int] = {}  # the offset each partition's view is at
         self._checkpointed_at: dict[str, float] = {}  # monotonic time of the last checkpoint
         self._touched: set[str] = set()
+        self._reset: set[str] = set()  # the next save replaces what is stored
+        self._poisoned: dict[str, dict[int, str]] = {}  # offsets that raised, and why
 
     # -- ownership ---------------------------------------------------------------
     def state(self, partition_id: str) -> PartitionState:
         state = self.states.get(partition_id)
         if state is None:
             stored = self.store.load(partition_id)
+            if stored.reset_reason:
+                log.warning("partition %s: what is stored cannot be read (%s); folding the "
+                            "partition again from its first offset, and replacing it",
+                            partition_id, stored.reset_reason)
+                self._reset.add(partition_id)
             clock = self.clocks[partition_id] = self.new_clock()
             clock.observe(stored.now_ms)
-            state = PartitionState(self.config, clock.now_ms(), stored)
+            state = PartitionState(self.registry, clock.now_ms(), stored)
+            for note in state.notes:
+                log.warning("partition %s: %s", partition_id, note)
+            if stored.reset_reason:
+                state.ctx.count("state_resets")
             self.states[partition_id] = state
             self._published[partition_id] = stored.published_offset
             self._checkpointed_at[partition_id] = -float("inf")  # the first save is one
@@ -119,55 +159,96 @@ class Processor:
             self._touched.discard(pid)
 
     # -- processing ----------------------------------------------------------------
-    def fold(self, batch: Mapping[tuple[str, int], Sequence[RecordLike]]) -> list[DeadLetter]:
+    def fold(self, batch: Mapping[tuple[str, int], Sequence[RecordLike]]) -> Folded:
         """Fold records grouped by (topic, partition), each group in offset order."""
-        dead: list[DeadLetter] = []
+        out = Folded()
         wall_ms = self._wall.now_ms()
-        tolerance_ms = self.future_tolerance_ms
         for (topic, partition), records in batch.items():
             pid = f"{topic}:{partition}"
-            state = self.state(pid)
-            applied_up_to = state.offset
-            sent_up_to = self._published[pid]  # dead letters up to here were sent before
-            events: list[Event] = []
-            sources: list[RecordLike] = []
-            newest_ms = -1
-            for record in records:
-                if record.offset <= applied_up_to:
-                    continue  # already in the state
-                try:
-                    event = decode(record.value, wall_ms, tolerance_ms)
-                except Rejected as exc:
-                    state.reject(exc.reason)
-                    if record.offset > sent_up_to:
-                        dead.append(DeadLetter(record, exc.reason, exc.detail))
-                    continue
-                if event.ts_ms > newest_ms:
-                    newest_ms = event.ts_ms
-                events.append(event)
-                sources.append(record)
-            if not records or records[-1].offset <= applied_up_to:
-                continue
-            state.offset = records[-1].offset
-            self._touched.add(pid)
-            state.observe_newest(newest_ms)
-            clock = self.clocks[pid]
-            clock.observe(newest_ms)
-            state.advance(clock.now_ms())
-            for i, reason in state.apply(events):
-                if sources[i].offset > sent_up_to:
-                    dead.append(DeadLetter(sources[i], reason, describe(reason, events[i])))
-            state.expire()
-        return dead
+            if not self._fold_partition(pid, records, wall_ms, out):
+                out.resume.append(pid)
+        return out
 
-    def tick(self, partition_ids: Iterable[str] = ()) -> None:
-        """Move every owned partition to the current time (windows roll without events)."""
+    def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
+                        out: Folded) -> bool:
+        """Fold one partition's records; False if one raised (the partition was dropped)."""
+        state = self.state(pid)
+        applied_up_to = state.offset
+        sent_up_to = self._published[pid]  # what was sent up to here was sent before
+        poisoned = self._poisoned.get(pid, {})
+        registry, config = self.registry, self.config
+        dead: list[DeadLetter] = []
+        events: list[Event] = []
+        sources: list[RecordLike] = []
+        newest_ms = -1
+        for record in records:
+            offset = record.offset
+            if offset <= applied_up_to:
+                continue  # already in the state
+            try:
+                if offset in poisoned:
+                    raise Rejected("processing_error", poisoned[offset])
+                event = decode(record.value, registry, wall_ms, config.future_tolerance_ms,
+                               config.max_record_bytes)
+            except Rejected as rejection:
+                state.reject(rejection.reason)
+                if offset > sent_up_to:
+                    dead.append(DeadLetter(record, rejection.reason, rejection.detail))
+                continue
+            except Exception as decoder_bug:  # this record alone is affected
+                log.exception("partition %s offset %d could not be decoded", pid, offset)
+                state.reject("processing_error")
+                if offset > sent_up_to:
+                    dead.append(DeadLetter(record, "processing_error", _error(decoder_bug)))
+                continue
+            if event.ts_ms > newest_ms:
+                newest_ms = event.ts_ms
+            events.append(event)
+            sources.append(record)
+        if not records or records[-1].offset <= applied_up_to:
+            return True
+        state.offset = records[-1].offset
+        self._touched.add(pid)
+        state.observe_newest(newest_ms)
+        clock = self.clocks[pid]
+        clock.observe(newest_ms)
+        state.advance(clock.now_ms())
+        try:
+            rejected = state.apply(events)
+        except Exception as bug:
+            bad = sources[state.position]
+            log.exception("partition %s offset %d raised while being applied; it goes to the "
+                          "dead-letter topic and the partition is folded again without it",
+                          pid, bad.offset)
+            self._poisoned.setdefault(pid, {})[bad.offset] = _error(bug)
+            self.forget([pid])
+            return False
+        for i, reason in rejected:
+            if sources[i].offset > sent_up_to:
+                dead.append(DeadLetter(sources[i], reason, describe(reason, events[i])))
+        outbox = state.ctx.outbox
+        for position, derived in outbox:
+            if position < 0 or sources[position].offset > sent_up_to:
+                out.derived.append(derived)
+        outbox.clear()
+        state.expire()
+        out.dead.extend(dead)
+        return True
+
+    def tick(self, partition_ids: Iterable[str] = ()) -> list[Derived]:
+        """Move every owned partition to the current time (windows roll without events);
+        returns what the domains derived from the time moving."""
         for pid in partition_ids:
             self.state(pid)
+        derived: list[Derived] = []
         for pid, state in self.states.items():
             state.advance(self.clocks[pid].now_ms())
             state.expire()
+            if not self.replaying(pid):
+                derived.extend(d for _, d in state.ctx.outbox)
+            state.ctx.outbox.clear()
             self._touched.add(pid)
+        return derived
 
     def save(self) -> list[str]:
         """Publish every touched partition, with a checkpoint where one is due; returns
@@ -189,10 +270,11 @@ class Processor:
             if self.replaying(pid):
                 continue
             state = self.states[pid]
-            due = checkpoint or now - self._checkpointed_at[pid] >= self.checkpoint_s
+            due = checkpoint or now - self._checkpointed_at[pid] >= self.config.checkpoint_s
             published = state.publish()
             writes.append(Write(pid, self._published[pid], published,
-                                state.checkpoint() if due else None, self._meta(pid)))
+                                state.checkpoint() if due else None, self._meta(pid),
+                                reset=pid in self._reset))
         fenced = []
         for write, saved in zip(writes, self.store.save(writes) if writes else [], strict=True):
             pid = write.partition_id
@@ -201,9 +283,14 @@ class Processor:
                 self.forget([pid])
                 fenced.append(pid)
                 continue
+            self._reset.discard(pid)
             self._published[pid] = write.published.offset
             if write.checkpoint is not None:
                 self._checkpointed_at[pid] = now
+                poisoned = self._poisoned.get(pid)
+                if poisoned:  # a refold from this checkpoint on never reaches them
+                    for offset in [o for o in poisoned if o <= write.published.offset]:
+                        del poisoned[offset]
         return fenced
 
     def _meta(self, pid: str) -> dict[str, int]:
@@ -212,3 +299,7 @@ class Processor:
         topic, _, partition = pid.rpartition(":")
         mark = self.highwater(topic, int(partition))
         return {} if mark is None else {"highwater": mark}
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]

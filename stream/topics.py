@@ -9,28 +9,38 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from ccpulse.settings import Settings
+from ccpulse.errors import CcpulseError
+from ccpulse.stream.kafka import KafkaConfig
 
 log = logging.getLogger(__name__)
 
 
-async def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
-    assert settings.kafka_bootstrap
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    deadline = asyncio.get_running_loop().time() + timeout_s
+class BrokerUnreachable(CcpulseError):
+    pass
+
+
+async def ensure_topics(kafka: KafkaConfig, names: list[str], partitions: int,
+                        timeout_s: float = 30.0) -> None:
+    """Create the topics that are missing; waits up to ``timeout_s`` for the broker."""
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    delay = 0.25
     while True:
         try:
             await admin.start()
             break
         except KafkaConnectionError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.5)
+            if loop.time() + delay > deadline:
+                await admin.close()
+                raise BrokerUnreachable(
+                    f"no Kafka broker answered at {kafka.bootstrap} within {timeout_s:.0f} s "
+                    "(CCPULSE_KAFKA_BOOTSTRAP)") from None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
     try:
         existing = set(await admin.list_topics())
-        wanted = [*settings.input_topics, settings.deadletter_topic]
-        missing = [NewTopic(name, settings.partitions, 1) for name in wanted
-                   if name not in existing]
+        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)

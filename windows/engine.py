@@ -1,103 +1,119 @@
-"""Rolling windows over one-minute buckets, kept as running totals.
+"""Rolling windows over one-minute buckets, kept as running totals, for every family.
 
 Each window's total is the sum of the buckets from the window's start up to now
 (see ``timeframes``). Credits are gathered per batch, then folded into the
-buckets and into every window whose start they are not before. When time moves,
-a sliding window subtracts the buckets that left it and a tumbling window
-(``interval``, ``today``) starts again from zero. Reading a window is therefore a
-single lookup, whatever its length and however many events it holds.
+buckets and into every window of the credit's family whose start they are not
+before. When time moves, a sliding window subtracts the minutes that left it, a
+day window the days that left it, and ``interval`` and ``today`` start again from
+zero. Reading a window is therefore a single lookup, whatever its length and
+however many events it holds.
 
-Credits later than ``now`` are taken as happening now; buckets are kept only as
-long as the longest sliding window needs them.
+A series is a family name plus its label values, such as
+``("contact", "sales", "voice")``. Credits later than ``now`` are taken as
+happening now; minute buckets are kept as long as the longest sliding window
+needs them, day buckets as long as the longest day window.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from windows import aggregate as a
-from windows.timeframes import (
-    ALL_WINDOWS,
-    BUCKET_MS,
-    LONGEST_SLIDING_MS,
-    Calendar,
-    WindowKind,
-    bucket_of,
-)
+from ccpulse.windows.families import FamilySpec, SeriesKey, Vec, add_into, is_empty, subtract_into
+from ccpulse.windows.timeframes import BUCKET_MS, Calendar, WindowKind, WindowSpec, bucket_of
 
-QueueKey = tuple[str, str]  # (queue, channel)
-TotalKey = tuple[str, str, str]  # (window, queue, channel)
-BucketKey = tuple[str, str, int]  # (queue, channel, bucket start ms)
+TotalKey = tuple[str, SeriesKey]  # (window, series)
+BucketKey = tuple[str, SeriesKey, int]  # ("m" or "d", series, bucket start ms)
+MINUTE = "m"
+DAY = "d"
 
 
 class WindowSet:
-    def __init__(self, calendar: Calendar, now_ms: int) -> None:
+    def __init__(self, calendar: Calendar, windows: tuple[WindowSpec, ...],
+                 families: Mapping[str, FamilySpec], now_ms: int) -> None:
         self.calendar = calendar
+        self.windows = windows
+        self.families = dict(families)
         self.now_ms = now_ms
-        self.starts = calendar.window_starts(now_ms)
-        self.buckets: dict[QueueKey, dict[int, a.Agg]] = {}
-        self.totals: dict[str, dict[QueueKey, a.Agg]] = {w.name: {} for w in ALL_WINDOWS}
-        self.pending: dict[BucketKey, a.Agg] = {}
+        self.starts = calendar.window_starts(windows, now_ms)
+        kinds = {w.name: w.kind for w in windows}
+        self._sliding = {name: any(kinds.get(w) is WindowKind.SLIDING for w in f.windows)
+                         for name, f in self.families.items()}
+        self._daily = {name: any(kinds.get(w) is WindowKind.DAYS for w in f.windows)
+                       for name, f in self.families.items()}
+        self._longest_sliding_ms = max((w.length_ms for w in windows
+                                        if w.kind is WindowKind.SLIDING), default=BUCKET_MS)
+        self._longest_days = max((w.days for w in windows if w.kind is WindowKind.DAYS),
+                                 default=1)
+        self.minutes: dict[SeriesKey, dict[int, Vec]] = {}
+        self.days: dict[SeriesKey, dict[int, Vec]] = {}
+        self.totals: dict[str, dict[SeriesKey, Vec]] = {w.name: {} for w in windows}
+        self.pending: dict[SeriesKey, dict[int, Vec]] = {}
         self.dirty_totals: set[TotalKey] = set()
         self.dirty_buckets: set[BucketKey] = set()
 
     @property
-    def oldest_kept_bucket_ms(self) -> int:
-        return bucket_of(self.now_ms) - LONGEST_SLIDING_MS + BUCKET_MS
+    def oldest_kept_minute_ms(self) -> int:
+        return bucket_of(self.now_ms) - self._longest_sliding_ms + BUCKET_MS
+
+    @property
+    def oldest_kept_day_ms(self) -> int:
+        return self.calendar.day_start_ms(self.now_ms, self._longest_days - 1)
 
     # -- credits ---------------------------------------------------------------
-    def slot(self, queue: str, channel: str, ts_ms: int) -> a.Agg:
+    def slot(self, series: SeriesKey, ts_ms: int) -> Vec:
+        """The vector a credit to ``series`` at ``ts_ms`` adds into."""
         if ts_ms > self.now_ms:
             ts_ms = self.now_ms
-        key = (queue, channel, ts_ms - ts_ms % BUCKET_MS)  # bucket_of, inline: once per credit
-        agg = self.pending.get(key)
-        if agg is None:
-            agg = self.pending[key] = a.empty()
-        return agg
+        bucket = ts_ms - ts_ms % BUCKET_MS  # bucket_of, inline: once per credit
+        per_bucket = self.pending.get(series)
+        if per_bucket is None:
+            per_bucket = self.pending[series] = {}
+        values = per_bucket.get(bucket)
+        if values is None:
+            values = per_bucket[bucket] = self.families[series[0]].empty()
+        return values
 
     def fold(self) -> None:
-        """Add the pending credits to the buckets and window totals.
-
-        Windows are ordered by start, so the windows a bucket belongs to are a prefix
-        of that order; credits are summed per queue and prefix first, and each window
-        total takes one addition per queue however many minutes a batch spans."""
+        """Add the pending credits to the buckets and window totals."""
         if not self.pending:
             return
-        oldest_kept = self.oldest_kept_bucket_ms
-        by_start = sorted((start, name) for name, start in self.starts.items())
-        starts = [start for start, _ in by_start]
-        names = [name for _, name in by_start]
-        sums: dict[tuple[QueueKey, int], a.Agg] = {}
-        for (queue, channel, bucket), delta in self.pending.items():
-            qkey = (queue, channel)
-            if bucket >= oldest_kept:
-                per_queue = self.buckets.get(qkey)
-                if per_queue is None:
-                    per_queue = self.buckets[qkey] = {}
-                agg = per_queue.get(bucket)
-                if agg is None:
-                    per_queue[bucket] = list(delta)
-                else:
-                    a.add_into(agg, delta)
-                self.dirty_buckets.add((queue, channel, bucket))
-            covered = bisect_right(starts, bucket)  # the windows this bucket is in
-            if covered:
-                total = sums.get((qkey, covered))
-                if total is None:
-                    sums[(qkey, covered)] = delta
-                else:
-                    a.add_into(total, delta)
+        oldest_minute = self.oldest_kept_minute_ms
+        oldest_day = self.oldest_kept_day_ms
+        day_of: dict[int, int] = {}
+        starts = self.starts
+        for series, per_bucket in self.pending.items():
+            family = self.families[series[0]]
+            for bucket, delta in per_bucket.items():
+                if self._sliding[family.name] and bucket >= oldest_minute:
+                    self._add_bucket(self.minutes, MINUTE, series, bucket, delta)
+                if self._daily[family.name]:
+                    day = day_of.get(bucket)
+                    if day is None:
+                        day = day_of[bucket] = self.calendar.day_start_ms(bucket)
+                    if day >= oldest_day:
+                        self._add_bucket(self.days, DAY, series, day, delta)
+                for window in family.windows:
+                    if starts[window] <= bucket:
+                        totals = self.totals[window]
+                        total = totals.get(series)
+                        if total is None:
+                            totals[series] = list(delta)
+                        else:
+                            add_into(total, delta)
+                        self.dirty_totals.add((window, series))
         self.pending = {}
-        for (qkey, covered), delta in sums.items():
-            for name in names[:covered]:
-                totals = self.totals[name]
-                total = totals.get(qkey)
-                if total is None:
-                    totals[qkey] = list(delta)
-                else:
-                    a.add_into(total, delta)
-                self.dirty_totals.add((name, *qkey))
+
+    def _add_bucket(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
+                    series: SeriesKey, start: int, delta: Vec) -> None:
+        per_series = buckets.get(series)
+        if per_series is None:
+            per_series = buckets[series] = {}
+        values = per_series.get(start)
+        if values is None:
+            per_series[start] = list(delta)
+        else:
+            add_into(values, delta)
+        self.dirty_buckets.add((granularity, series, start))
 
     # -- time --------------------------------------------------------------------
     def advance(self, now_ms: int) -> None:
@@ -105,68 +121,74 @@ class WindowSet:
         self.fold()
         if now_ms <= self.now_ms:
             return
-        new_starts = self.calendar.window_starts(now_ms)
-        for spec in ALL_WINDOWS:
+        new_starts = self.calendar.window_starts(self.windows, now_ms)
+        for spec in self.windows:
             old, new = self.starts[spec.name], new_starts[spec.name]
             if new == old:
                 continue
             if spec.kind is WindowKind.SLIDING:
-                self._retire(spec.name, old, new)
+                self._retire(spec.name, self.minutes, old, new)
+            elif spec.kind is WindowKind.DAYS:
+                self._retire(spec.name, self.days, old, new)
             else:
                 self._reset(spec.name)
         self.now_ms = now_ms
         self.starts = new_starts
-        self._prune_buckets(self.oldest_kept_bucket_ms)
+        self._prune(self.minutes, MINUTE, self.oldest_kept_minute_ms)
+        self._prune(self.days, DAY, self.oldest_kept_day_ms)
 
-    def _retire(self, name: str, old_start: int, new_start: int) -> None:
-        # buckets exist only up to the current minute
-        retired = range(old_start, min(new_start, bucket_of(self.now_ms) + BUCKET_MS), BUCKET_MS)
-        totals = self.totals[name]
-        for qkey, per_queue in self.buckets.items():
-            total = totals.get(qkey)
-            if total is None:
-                continue
-            for bucket in retired:
-                agg = per_queue.get(bucket)
-                if agg is not None:
-                    a.subtract_into(total, agg)
-            if a.is_empty(total):
-                del totals[qkey]
-            self.dirty_totals.add((name, *qkey))
+    def _retire(self, window: str, buckets: dict[SeriesKey, dict[int, Vec]], old_start: int,
+                new_start: int) -> None:
+        totals = self.totals[window]
+        for series in list(totals):
+            total = totals[series]
+            for start, values in buckets.get(series, {}).items():
+                if old_start <= start < new_start:
+                    subtract_into(total, values)
+            if is_empty(total):
+                del totals[series]
+            self.dirty_totals.add((window, series))
 
-    def _reset(self, name: str) -> None:
-        totals = self.totals[name]
-        self.dirty_totals.update((name, *qkey) for qkey in totals)
+    def _reset(self, window: str) -> None:
+        totals = self.totals[window]
+        self.dirty_totals.update((window, series) for series in totals)
         totals.clear()
 
-    def _prune_buckets(self, oldest_kept: int) -> None:
-        for qkey in list(self.buckets):
-            per_queue = self.buckets[qkey]
-            if per_queue and min(per_queue) < oldest_kept:
-                for bucket in [b for b in per_queue if b < oldest_kept]:
-                    del per_queue[bucket]
-                    self.dirty_buckets.add((*qkey, bucket))
-            if not per_queue:
-                del self.buckets[qkey]
+    def _prune(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
+               oldest_kept: int) -> None:
+        for series in list(buckets):
+            per_series = buckets[series]
+            if per_series and min(per_series) < oldest_kept:
+                for start in [s for s in per_series if s < oldest_kept]:
+                    del per_series[start]
+                    self.dirty_buckets.add((granularity, series, start))
+            if not per_series:
+                del buckets[series]
 
     # -- reading and persistence ----------------------------------------------------
-    def total(self, window: str, queue: str, channel: str) -> a.Agg:
-        return self.totals[window].get((queue, channel)) or a.empty()
+    def total(self, window: str, series: SeriesKey) -> Vec:
+        return self.totals[window].get(series) or self.families[series[0]].empty()
 
-    def drain_totals(self) -> dict[TotalKey, a.Agg | None]:
-        out = {k: self.totals[k[0]].get((k[1], k[2])) for k in self.dirty_totals}
+    def drain_totals(self) -> dict[TotalKey, Vec | None]:
+        out = {k: self.totals[k[0]].get(k[1]) for k in self.dirty_totals}
         self.dirty_totals.clear()
         return out
 
-    def drain_buckets(self) -> dict[BucketKey, a.Agg | None]:
-        out = {k: self.buckets.get((k[0], k[1]), {}).get(k[2]) for k in self.dirty_buckets}
+    def drain_buckets(self) -> dict[BucketKey, Vec | None]:
+        out: dict[BucketKey, Vec | None] = {}
+        for key in self.dirty_buckets:
+            granularity, series, start = key
+            buckets = self.minutes if granularity == MINUTE else self.days
+            out[key] = buckets.get(series, {}).get(start)
         self.dirty_buckets.clear()
         return out
 
-    def restore(self, totals: Iterable[tuple[TotalKey, a.Agg]],
-                buckets: Iterable[tuple[BucketKey, a.Agg]]) -> None:
-        for (name, queue, channel), agg in totals:
-            if name in self.totals:
-                self.totals[name][(queue, channel)] = agg
-        for (queue, channel, bucket), agg in buckets:
-            self.buckets.setdefault((queue, channel), {})[bucket] = agg
+    def restore(self, totals: Iterable[tuple[TotalKey, Vec]],
+                buckets: Iterable[tuple[BucketKey, Vec]]) -> None:
+        for (window, series), values in totals:
+            if window in self.totals and series[0] in self.families:
+                self.totals[window][series] = values
+        for (granularity, series, start), values in buckets:
+            if series[0] in self.families:
+                target = self.minutes if granularity == MINUTE else self.days
+                target.setdefault(series, {})[start] = values

@@ -1,13 +1,13 @@
-"""All state derived from one input partition: contacts, windows and counters.
+"""All state derived from one input partition: every domain's records, windows, counters.
 
 A partition is the unit of ownership: exactly one worker folds a partition's
 events at a time. Its state leaves memory in two ways:
 
-- ``publish`` gives what the exporter reads (window totals, waiting contacts,
-  histograms, agents, counters) as changed since the last publication, with the
-  offset it reflects; this happens after every batch;
+- ``publish`` gives what the exporter reads (window totals, live entries,
+  histograms, counters) as changed since the last publication, with the offset
+  it reflects; this happens after every batch;
 - ``checkpoint`` gives the rest of what a restarted worker needs (buckets and
-  contact records) as changed since the last checkpoint; this happens every few
+  records) as changed since the last checkpoint; this happens every few
   seconds, together with a publication, so that the two describe one offset.
 
 A restarted worker loads the last checkpoint and folds the events after it again
@@ -19,34 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from windows import aggregate as a
-from windows.agents import AGENT_KINDS, AgentRoster
-from windows.contacts import (
-    APPLIED,
-    DUPLICATE,
-    ContactRecord,
-    ContactTracker,
-    HistogramKey,
-    LiveKey,
-)
-from windows.engine import BucketKey, TotalKey, WindowSet
-from windows.event import Event
-from windows.policy import PolicyBook
-from windows.timeframes import Calendar
+from ccpulse.windows.domain import Context, DomainState, LiveKey, RecordKey
+from ccpulse.windows.engine import BucketKey, TotalKey, WindowSet
+from ccpulse.windows.events import Event
+from ccpulse.windows.families import Vec
+from ccpulse.windows.histograms import Histogram, HistogramKey, Histograms
+from ccpulse.windows.labels import LABEL_RECORDS, LabelGuard
+from ccpulse.windows.outcome import APPLIED, DUPLICATE
+from ccpulse.windows.registry import Registry
 
-LiveEntry = dict[str, object]
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    policies: PolicyBook = field(default_factory=PolicyBook)
-    calendar: Calendar = field(default_factory=Calendar)
-    wait_bounds_s: tuple[float, ...] = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
-
-    def histogram_bounds_s(self) -> tuple[float, ...]:
-        """The wait-time bucket bounds, always including every queue's threshold."""
-        return tuple(sorted({*self.wait_bounds_s, *self.policies.thresholds_s()}))
+LAYOUT_VERSION = 2  # of the stored state as a whole (see ``ccpulse.state.layout``)
 
 
 @dataclass
@@ -56,52 +40,75 @@ class Published:
     offset: int
     now_ms: int
     counters: dict[str, int]
-    totals: dict[TotalKey, a.Agg | None]
-    histograms: dict[HistogramKey, list[int]]
-    agents: dict[str, list[list[str]] | None]
-    live: dict[LiveKey, LiveEntry | None]
+    totals: dict[TotalKey, Vec | None]
+    histograms: dict[HistogramKey, Histogram]
+    live: dict[LiveKey, Any]
     live_complete: bool  # ``live`` holds every entry: replace what is stored
+    schema: dict[str, Any] | None = None  # with a complete publication: how to read it
 
 
 @dataclass
 class Checkpoint:
     """What else a restarted worker needs, as changed since the last checkpoint."""
 
-    buckets: dict[BucketKey, a.Agg | None]
-    contacts: dict[str, ContactRecord | None]
+    buckets: dict[BucketKey, Vec | None]
+    records: dict[RecordKey, list[Any] | None]
 
 
 @dataclass
 class StoredPartition:
-    """A partition's last checkpoint, as loaded from a store."""
+    """A partition's last checkpoint, as loaded from a store and read into the current
+    field orders; ``problems`` says what could not be read and starts again empty."""
 
     offset: int = -1
     now_ms: int = 0
-    totals: list[tuple[TotalKey, a.Agg]] = field(default_factory=list)
-    buckets: list[tuple[BucketKey, a.Agg]] = field(default_factory=list)
-    contacts: dict[str, ContactRecord] = field(default_factory=dict)
-    histograms: dict[HistogramKey, list[int]] = field(default_factory=dict)
+    totals: list[tuple[TotalKey, Vec]] = field(default_factory=list)
+    buckets: list[tuple[BucketKey, Vec]] = field(default_factory=list)
+    histograms: list[tuple[HistogramKey, Histogram]] = field(default_factory=list)
+    records: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
-    agents: dict[str, list[list[str]]] = field(default_factory=dict)
     published_offset: int = -1  # the newest offset published, at or after the checkpoint
+    problems: list[str] = field(default_factory=list)
+    # not empty: what is stored cannot be read (its layout or a version); the partition
+    # starts again from its first offset and its first save replaces everything stored
+    reset_reason: str = ""
+
+
+def schema(registry: Registry) -> dict[str, Any]:
+    """Everything a reader needs to interpret the stored values."""
+    out: dict[str, Any] = {"layout": LAYOUT_VERSION}
+    for name, family in registry.families.items():
+        out[f"family:{name}"] = family.schema()
+    for name, record in registry.records.items():
+        out[f"record:{name}"] = record.schema()
+    out[f"record:{LABEL_RECORDS.name}"] = LABEL_RECORDS.schema()
+    return out
 
 
 class PartitionState:
-    def __init__(self, config: EngineConfig, now_ms: int,
+    def __init__(self, registry: Registry, now_ms: int,
                  stored: StoredPartition | None = None) -> None:
         stored = stored or StoredPartition(now_ms=now_ms)
-        self.config = config
-        bounds_ms = [round(b * 1000) for b in config.histogram_bounds_s()]
-        self.contacts = ContactTracker(config.policies, bounds_ms)
-        self.windows = WindowSet(config.calendar, max(now_ms, stored.now_ms))
+        self.registry = registry
+        self.windows = WindowSet(registry.config.calendar, registry.windows, registry.families,
+                                 max(now_ms, stored.now_ms))
+        self.histograms = Histograms(registry.histograms.values())
         self.offset = stored.offset
         self.counters: dict[str, int] = dict(stored.counters)
+        self.queues = LabelGuard(registry.config.limits)
+        self.queues.restore(stored.records)
+        self.ctx = Context(self.windows, self.histograms, self.queues, self.counters)
+        self.states: list[DomainState] = [d.new_state(self.ctx) for d in registry.domains]
         self.windows.restore(stored.totals, stored.buckets)
-        self.contacts.restore(stored.contacts, stored.histograms,
-                              self.counters.get("expired_waiting", 0))
-        self.agents = AgentRoster()
-        self.agents.restore(stored.agents.items())
-        self._published_live: dict[LiveKey, LiveEntry] | None = None  # unknown after a load
+        self.notes = list(stored.problems)
+        resets = self.histograms.restore(stored.histograms)
+        if resets:
+            self.ctx.count("histogram_resets", len(resets))
+            self.notes.extend(f"histogram {r}: started again" for r in resets)
+        for state in self.states:
+            state.restore(stored.records)
+        self.position = 0  # of the event being applied, in the batch given to ``apply``
+        self._complete = True  # the next publication replaces what is stored
 
     @property
     def now_ms(self) -> int:
@@ -112,21 +119,23 @@ class PartitionState:
         self.windows.advance(now_ms)
 
     def expire(self) -> None:
-        """Forget contacts past their time; do this after applying a batch, so that a
-        batch spanning hours of event time cannot expire a wait its own events end."""
-        self.contacts.expire(self.windows.now_ms)
+        """Let every domain act on the time (forget, settle, time out); do this after
+        applying a batch, so that a batch spanning hours of event time cannot expire a
+        wait its own events end."""
+        now_ms = self.windows.now_ms
+        for state in self.states:
+            state.advance(now_ms)
 
     def apply(self, events: Sequence[Event]) -> list[tuple[int, str]]:
-        """Apply events in order; returns the position and reason of each one rejected."""
+        """Apply events in order; returns the position and reason of each one rejected.
+        If a domain raises, ``position`` is the event that made it raise."""
         rejected: list[tuple[int, str]] = []
         applied = duplicates = 0
+        states = self.states
+        ctx = self.ctx
         for i, event in enumerate(events):
-            if event.kind in AGENT_KINDS:
-                assert event.agent_id is not None
-                self.agents.apply(event.kind, event.agent_id, event.queue)
-                outcome = APPLIED
-            else:
-                outcome = self.contacts.apply(event, self.windows)
+            self.position = ctx.position = i
+            outcome = states[event.domain].apply(event)
             if outcome == APPLIED:
                 applied += 1
             elif outcome == DUPLICATE:
@@ -134,7 +143,11 @@ class PartitionState:
             else:
                 self.reject(outcome)
                 rejected.append((i, outcome))
+        ctx.position = -1
         counters = self.counters
+        if self.queues.folded:
+            counters["queues_folded"] = counters.get("queues_folded", 0) + self.queues.folded
+            self.queues.folded = 0
         if applied:
             counters["processed"] = counters.get("processed", 0) + applied
         if duplicates:
@@ -151,40 +164,27 @@ class PartitionState:
 
     def publish(self) -> Published:
         self.windows.fold()
-        tracker = self.contacts
-        histograms = {k: tracker.histogram(k) for k in tracker.dirty_histograms}
-        tracker.dirty_histograms.clear()
-        self.counters["expired_waiting"] = tracker.expired_waiting
-        live = tracker.live()
-        previous = self._published_live
-        if previous is None:
-            changed: dict[LiveKey, LiveEntry | None] = dict(live)
-        else:
-            changed = {k: v for k, v in live.items() if previous.get(k) != v}
-            changed.update((k, None) for k in previous.keys() - live.keys())
-        self._published_live = live
+        complete = self._complete
+        self._complete = False
+        live: dict[LiveKey, Any] = {}
+        for state in self.states:
+            live.update(state.live_all() if complete else state.live_changes())
         return Published(
             offset=self.offset,
             now_ms=self.now_ms,
             counters=dict(self.counters),
             totals=self.windows.drain_totals(),
-            histograms=histograms,
-            agents=self.agents.drain(),
-            live=changed,
-            live_complete=previous is None,
+            histograms=self.histograms.drain(),
+            live=live,
+            live_complete=complete,
+            schema=schema(self.registry) if complete else None,
         )
 
     def checkpoint(self) -> Checkpoint:
-        """Buckets and contacts changed since the last checkpoint; take it together with
+        """Buckets and records changed since the last checkpoint; take it together with
         a publication, so that it describes the same offset."""
         self.windows.fold()
-        tracker = self.contacts
-        contacts: dict[str, ContactRecord | None] = dict.fromkeys(tracker.dropped)
-        for cid in tracker.dirty:
-            record = tracker.record(cid)
-            if record is not None:
-                record.stored = True
-                contacts[cid] = record
-        tracker.dirty.clear()
-        tracker.dropped.clear()
-        return Checkpoint(buckets=self.windows.drain_buckets(), contacts=contacts)
+        records: dict[RecordKey, list[Any] | None] = self.queues.record_changes()
+        for state in self.states:
+            records.update(state.record_changes())
+        return Checkpoint(buckets=self.windows.drain_buckets(), records=records)

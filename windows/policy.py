@@ -1,4 +1,4 @@
-"""Service-level policy per queue: threshold, target and how abandons count."""
+"""Service-level policy per queue and channel: threshold, target and how abandons count."""
 
 from __future__ import annotations
 
@@ -39,13 +39,25 @@ class ServiceLevelPolicy:
 
 @dataclass(frozen=True)
 class PolicyBook:
-    """The default policy plus overrides for named queues."""
+    """The default policy, overrides per queue, and per queue and channel.
+
+    ``for_queue(q, c)`` takes the (q, c) override if there is one, else q's, else the
+    default: a chat queue can have a threshold of its own beside the queue's voice."""
 
     default: ServiceLevelPolicy = field(default_factory=ServiceLevelPolicy)
     queues: Mapping[str, ServiceLevelPolicy] = field(default_factory=dict)
+    channels: Mapping[tuple[str, str], ServiceLevelPolicy] = field(default_factory=dict)
 
-    def for_queue(self, queue: str) -> ServiceLevelPolicy:
+    def for_queue(self, queue: str, channel: str = "") -> ServiceLevelPolicy:
+        policy = self.channels.get((queue, channel))
+        if policy is not None:
+            return policy
         return self.queues.get(queue, self.default)
 
-    def thresholds_s(self) -> list[float]:
-        return sorted({self.default.threshold_s, *(p.threshold_s for p in self.queues.values())})
+    def thresholds_ms(self) -> list[int]:
+        every = [self.default, *self.queues.values(), *self.channels.values()]
+        return sorted({p.threshold_ms for p in every})
+
+    def configured(self) -> list[tuple[str, str]]:
+        """The (queue, channel) pairs with a policy of their own ("" channel: any)."""
+        return sorted({*((q, "") for q in self.queues), *self.channels})

@@ -2,9 +2,10 @@
 
 A store holds two things per partition: the published view (what the exporter
 reads, with the offset it reflects) and the last checkpoint (the view as it was
-at an earlier offset, plus buckets and contact records). ``save`` is fenced: it
-applies only if the published offset is still the one the caller expects, so a
-worker that lost a partition can never overwrite the state of its new owner.
+at an earlier offset, plus buckets and records). ``save`` is fenced: it applies
+only if the published offset is still the one the caller expects, so a worker
+that lost a partition can never overwrite the state of its new owner.
+``ccpulse.state.redis_store`` keeps the same contract in Redis.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from windows import aggregate as a
-from windows.contacts import ContactRecord, HistogramKey, LiveKey
-from windows.engine import BucketKey, TotalKey
-from windows.partition import Checkpoint, LiveEntry, Published, StoredPartition
+from ccpulse.windows.domain import LiveKey, RecordKey
+from ccpulse.windows.engine import BucketKey, TotalKey
+from ccpulse.windows.families import Vec
+from ccpulse.windows.histograms import Histogram, HistogramKey
+from ccpulse.windows.partition import Checkpoint, Published, StoredPartition
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Write:
     published: Published
     checkpoint: Checkpoint | None = None
     extra_meta: dict[str, int] = field(default_factory=dict)  # such as the high-water mark
+    reset: bool = False  # replace everything stored for the partition (it was unreadable)
 
 
 class PartitionStore(Protocol):
@@ -40,36 +43,42 @@ class PartitionStore(Protocol):
         publication as the new checkpoint); False where the published offset was no
         longer the expected one, and nothing of that write was applied."""
 
+    def view(self, partition_id: str) -> View:
+        """The published view, as a reader sees it."""
+
 
 @dataclass
 class View:
     offset: int = -1
     now_ms: int = 0
     counters: dict[str, int] = field(default_factory=dict)
-    totals: dict[TotalKey, a.Agg] = field(default_factory=dict)
-    histograms: dict[HistogramKey, list[int]] = field(default_factory=dict)
-    agents: dict[str, list[list[str]]] = field(default_factory=dict)
-    live: dict[LiveKey, LiveEntry] = field(default_factory=dict)
+    totals: dict[TotalKey, Vec] = field(default_factory=dict)
+    histograms: dict[HistogramKey, Histogram] = field(default_factory=dict)
+    live: dict[LiveKey, Any] = field(default_factory=dict)
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self.views: dict[str, View] = {}
-        self.checkpoints: dict[str, tuple[View, dict[BucketKey, a.Agg],
-                                          dict[str, ContactRecord]]] = {}
+        self.checkpoints: dict[str, tuple[View, dict[BucketKey, Vec],
+                                          dict[RecordKey, list[Any]]]] = {}
         self.extra_meta: dict[str, dict[str, int]] = {}
+
+    def view(self, partition_id: str) -> View:
+        return copy.deepcopy(self.views.get(partition_id, View()))
 
     def load(self, partition_id: str) -> StoredPartition:
         published = self.views.get(partition_id, View()).offset
         if partition_id not in self.checkpoints:
             return StoredPartition(published_offset=published)
-        view, buckets, contacts = self.checkpoints[partition_id]
-        view, buckets = copy.deepcopy(view), copy.deepcopy(buckets)
+        view, buckets, records = copy.deepcopy(self.checkpoints[partition_id])
+        by_spec: dict[str, dict[str, list[Any]]] = {}
+        for (spec, entity), values in records.items():
+            by_spec.setdefault(spec, {})[entity] = values
         return StoredPartition(
             offset=view.offset, now_ms=view.now_ms, totals=list(view.totals.items()),
-            buckets=list(buckets.items()), contacts={cid: r.copy() for cid, r in contacts.items()},
-            histograms=view.histograms,
-            counters=view.counters, agents=view.agents, published_offset=published)
+            buckets=list(buckets.items()), histograms=list(view.histograms.items()),
+            records=by_spec, counters=view.counters, published_offset=published)
 
     def save(self, writes: Sequence[Write]) -> list[bool]:
         return [self._save(write) for write in writes]
@@ -79,22 +88,23 @@ class MemoryStore:
         view = self.views.setdefault(pid, View())
         if view.offset != write.expected_offset:
             return False
+        if write.reset:
+            view = self.views[pid] = View()
+            self.checkpoints.pop(pid, None)
         published = copy.deepcopy(write.published)
         view.offset, view.now_ms = published.offset, published.now_ms
         view.counters = published.counters
         if published.live_complete:
             view.live.clear()
-        for target, changes in ((view.totals, published.totals),
-                                (view.histograms, published.histograms),
-                                (view.agents, published.agents), (view.live, published.live)):
-            _apply(target, changes)
+        _apply(view.totals, published.totals)
+        view.histograms.update(published.histograms)
+        _apply(view.live, published.live)
         self.extra_meta.setdefault(pid, {}).update(write.extra_meta)
         if write.checkpoint is not None:
-            _, buckets, contacts = self.checkpoints.get(pid, (View(), {}, {}))
+            _, buckets, records = self.checkpoints.get(pid, (View(), {}, {}))
             _apply(buckets, copy.deepcopy(write.checkpoint.buckets))
-            _apply(contacts, {cid: None if r is None else r.copy()
-                              for cid, r in write.checkpoint.contacts.items()})
-            self.checkpoints[pid] = (copy.deepcopy(view), buckets, contacts)
+            _apply(records, copy.deepcopy(write.checkpoint.records))
+            self.checkpoints[pid] = (copy.deepcopy(view), buckets, records)
         return True
 
 

@@ -8,17 +8,20 @@ time zone, so interval and day boundaries always fall on a bucket boundary.
   whole minutes before it, ``length / 1 min`` buckets in all;
 - ``interval`` starts at the current 15- or 30-minute interval in local time;
 - ``today`` starts at local midnight (the real instant, so a DST day is 23 or 25 h);
+- day windows (``7d``: today and the six local days before it) start at a local
+  midnight N - 1 days back, and move a day at a time;
 - ``total`` never starts: it feeds the cumulative ``_total`` counters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 BUCKET_MS = 60_000
+DAY_MS = 86_400_000
 NEVER_MS = -(2**62)
 
 
@@ -30,6 +33,7 @@ class WindowKind(StrEnum):
     SLIDING = "sliding"
     INTERVAL = "interval"
     TODAY = "today"
+    DAYS = "days"
     TOTAL = "total"
 
 
@@ -37,21 +41,30 @@ class WindowKind(StrEnum):
 class WindowSpec:
     name: str
     kind: WindowKind
-    length_ms: int = 0
+    length_ms: int = 0  # sliding windows
+    days: int = 0  # day windows
 
 
-SLIDING_WINDOWS = (
-    WindowSpec("5m", WindowKind.SLIDING, 5 * 60_000),
-    WindowSpec("15m", WindowKind.SLIDING, 15 * 60_000),
-    WindowSpec("1h", WindowKind.SLIDING, 60 * 60_000),
-)
-REPORTED_WINDOWS = (
-    *SLIDING_WINDOWS,
-    WindowSpec("interval", WindowKind.INTERVAL),
-    WindowSpec("today", WindowKind.TODAY),
-)
-ALL_WINDOWS = (*REPORTED_WINDOWS, WindowSpec("total", WindowKind.TOTAL))
-LONGEST_SLIDING_MS = max(w.length_ms for w in SLIDING_WINDOWS)
+FIVE_MINUTES = WindowSpec("5m", WindowKind.SLIDING, 5 * 60_000)
+FIFTEEN_MINUTES = WindowSpec("15m", WindowKind.SLIDING, 15 * 60_000)
+HOUR = WindowSpec("1h", WindowKind.SLIDING, 60 * 60_000)
+INTERVAL = WindowSpec("interval", WindowKind.INTERVAL)
+TODAY = WindowSpec("today", WindowKind.TODAY)
+TOTAL = WindowSpec("total", WindowKind.TOTAL)
+SLIDING_WINDOWS = (FIVE_MINUTES, FIFTEEN_MINUTES, HOUR)
+# the windows of live queue figures; "total" feeds the counters
+CONTACT_WINDOWS = (*SLIDING_WINDOWS, INTERVAL, TODAY, TOTAL)
+
+
+def day_window(days: int) -> WindowSpec:
+    if not 2 <= days <= 92:
+        raise ValueError(f"a day window holds 2 to 92 days, not {days}")
+    return WindowSpec(f"{days}d", WindowKind.DAYS, days=days)
+
+
+def reported(windows: tuple[WindowSpec, ...]) -> tuple[WindowSpec, ...]:
+    """The windows served as gauges (all but ``total``)."""
+    return tuple(w for w in windows if w.kind is not WindowKind.TOTAL)
 
 
 @dataclass(frozen=True)
@@ -73,9 +86,10 @@ class Calendar:
     def local(self, ts_ms: int) -> datetime:
         return datetime.fromtimestamp(ts_ms / 1000, self.zone)
 
-    def day_start_ms(self, ts_ms: int) -> int:
+    def day_start_ms(self, ts_ms: int, days_back: int = 0) -> int:
         local = self.local(ts_ms)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+        day = local.date() - timedelta(days=days_back)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
         return round(midnight.timestamp() * 1000)
 
     def interval_start_ms(self, ts_ms: int) -> int:
@@ -94,7 +108,9 @@ class Calendar:
             return self.interval_start_ms(now_ms)
         if spec.kind is WindowKind.TODAY:
             return self.day_start_ms(now_ms)
+        if spec.kind is WindowKind.DAYS:
+            return self.day_start_ms(now_ms, spec.days - 1)
         return NEVER_MS
 
-    def window_starts(self, now_ms: int) -> dict[str, int]:
-        return {spec.name: self.window_start_ms(spec, now_ms) for spec in ALL_WINDOWS}
+    def window_starts(self, windows: tuple[WindowSpec, ...], now_ms: int) -> dict[str, int]:
+        return {spec.name: self.window_start_ms(spec, now_ms) for spec in windows}

@@ -10,24 +10,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from ccpulse.embedded import Service, start_broker, start_redis
+from ccpulse.devtools.embedded import Service
 from tests.integration.helpers import Stack
 
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def broker() -> Iterator[Service]:
-    service = start_broker()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[Service]:
-    service = start_redis()
-    yield service
-    service.stop()
 
 
 @pytest.fixture

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from ccpulse.embedded import free_port, port_open
-from ccpulse.settings import Settings
-from stream.topics import ensure_topics
+from ccpulse.devtools.embedded import free_port, port_open
+from ccpulse.sources.producer import routed
+from ccpulse.state.layout import META_NOT_COUNTERS, partition_key, partitions_key
+from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.topics import ensure_topics
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.registry import build_registry
+
+REGISTRY = build_registry(EngineConfig())
 
 
 @dataclass
@@ -39,9 +44,14 @@ class Stack:
     def bootstrap(self) -> str:
         return self.env["CCPULSE_KAFKA_BOOTSTRAP"]
 
-    def settings(self) -> Settings:
-        return Settings(kafka_bootstrap=self.bootstrap, topic_prefix=self.prefix,
-                        partitions=int(self.env["CCPULSE_PARTITIONS"]))
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.prefix)
+
+    async def create_topics(self) -> None:
+        await ensure_topics(KafkaConfig(self.bootstrap),
+                            [*self.topics.inputs(REGISTRY.topics()), self.topics.deadletter],
+                            int(self.env["CCPULSE_PARTITIONS"]))
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         name = "-".join(args[:1])
@@ -72,17 +82,18 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+    def logs(self, tail: int | None = 3000) -> str:
+        """Every process's log (the last ``tail`` characters of each, None: all of it)."""
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-(tail or 0):]}"
                          for p in sorted(self.logdir.glob("*.log")))
 
     def counters(self) -> dict[str, int]:
         """Every partition's counters, added up."""
         totals: dict[str, int] = {}
-        for pid in self.redis.smembers(f"{self.prefix}:partitions"):
-            meta = self.redis.hgetall(f"{self.prefix}:{{{pid.decode()}}}:meta")
+        for pid in self.redis.smembers(partitions_key(self.prefix)):
+            meta = self.redis.hgetall(partition_key(self.prefix, pid.decode(), "meta"))
             for name, value in meta.items():
-                if name.decode() not in ("offset", "now_ms", "highwater", "newest_event_ms"):
+                if name.decode() not in (*META_NOT_COUNTERS, "newest_event_ms"):
                     totals[name.decode()] = totals.get(name.decode(), 0) + int(value)
         return totals
 
@@ -94,26 +105,28 @@ class Stack:
         return sum(v for k, v in self.counters().items()
                    if k in ("processed", "duplicates") or k.startswith("rejected:"))
 
-    def produce(self, events: Iterable[dict[str, Any] | bytes], topic: str = "calls") -> None:
-        asyncio.run(self._produce(list(events), f"{self.prefix}.{topic}"))
+    def produce(self, events: Iterable[dict[str, Any] | bytes]) -> None:
+        """Each event to its topic with its key (as the producer helper sends it); bytes to
+        the calls topic, as garbage would arrive."""
+        asyncio.run(self._produce(list(events)))
 
-    async def _produce(self, events: list[dict[str, Any] | bytes], topic: str) -> None:
-        await ensure_topics(self.settings())
+    async def _produce(self, events: list[dict[str, Any] | bytes]) -> None:
+        await self.create_topics()
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10)
         await producer.start()
         try:
             for event in events:
                 if isinstance(event, bytes):
-                    await producer.send(topic, event, key=b"garbage")
+                    await producer.send(self.topics.name("calls"), event, key=b"garbage")
                 else:
-                    key = event.get("contact_id") or event["agent_id"]
-                    await producer.send(topic, orjson.dumps(event), key=str(key).encode())
+                    sent = routed(REGISTRY, event)
+                    await producer.send(self.topics.name(sent.topic), sent.value, key=sent.key)
             await producer.flush()
         finally:
             await producer.stop()
 
     def deadletters(self, expected: int, timeout_s: float = 30) -> list[Any]:
-        return asyncio.run(self._consume(f"{self.prefix}.deadletter", expected, timeout_s))
+        return asyncio.run(self._consume(self.topics.deadletter, expected, timeout_s))
 
     async def _consume(self, topic: str, expected: int, timeout_s: float) -> list[Any]:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=self.bootstrap,

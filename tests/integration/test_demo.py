@@ -12,7 +12,7 @@ import urllib.error
 
 import pytest
 
-from ccpulse.embedded import free_port, port_open
+from ccpulse.devtools.embedded import free_port, port_open
 from tests.integration.helpers import scrape
 
 QUEUES = {"sales", "support", "billing", "general"}
@@ -29,7 +29,7 @@ def sl_15m(port: int) -> dict[str, float]:
 
 def offered_15m(port: int) -> float:
     return sum(value for (name, labels), value in scrape(port).items()
-               if name == "ccpulse_contacts_offered" and dict(labels)["window"] == "15m")
+               if name == "ccpulse_window_contacts_offered" and dict(labels)["window"] == "15m")
 
 
 @pytest.mark.integration
@@ -56,7 +56,7 @@ def test_demo_serves_every_queue_within_30_s_and_stops_cleanly() -> None:
         demo.send_signal(signal.SIGINT)
         output, _ = demo.communicate(timeout=60)
     assert "ccpulse demo stopped" in output
-    assert re.search(r"sales\s+\S+%", output), output[-2000:]
+    assert re.search(r"sales\s+voice\s+\S+%", output), output[-2000:]
     leftovers = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True,
                                text=True).stdout.split()
     assert not leftovers, f"processes left behind: {leftovers}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,10 +66,10 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
         return sample(m, name, queue=queue, channel="voice", window=window)
 
     for window in ("5m", "15m", "1h", "interval"):
-        assert w("ccpulse_contacts_offered", "sales", window) == 3
-        assert w("ccpulse_contacts_answered", "sales", window) == 2
-        assert w("ccpulse_contacts_abandoned", "sales", window) == 1
-        assert w("ccpulse_contacts_answered_within_threshold", "sales", window) == 1
+        assert w("ccpulse_window_contacts_offered", "sales", window) == 3
+        assert w("ccpulse_window_contacts_answered", "sales", window) == 2
+        assert w("ccpulse_window_contacts_abandoned", "sales", window) == 1
+        assert w("ccpulse_window_contacts_answered_within_threshold", "sales", window) == 1
         assert w("ccpulse_service_level_ratio", "sales", window) == pytest.approx(1 / 3)
         assert w("ccpulse_average_speed_of_answer_seconds", "sales", window) == 20
         assert w("ccpulse_abandon_ratio", "sales", window) == pytest.approx(1 / 3)
@@ -76,7 +77,7 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
         assert w("ccpulse_service_level_ratio", "support", window) == 1
         assert w("ccpulse_average_speed_of_answer_seconds", "support", window) == 5
         assert w("ccpulse_average_handle_seconds", "support", window) == 150
-    assert w("ccpulse_contacts_offered", "sales", "today") == 4
+    assert w("ccpulse_window_contacts_offered", "sales", "today") == 4
     assert w("ccpulse_service_level_ratio", "sales", "today") == 0.5
     assert w("ccpulse_average_speed_of_answer_seconds", "sales", "today") == 15
     assert w("ccpulse_abandon_ratio", "support", "today") == 0
@@ -97,8 +98,9 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     assert sample(m, "ccpulse_answer_wait_seconds_bucket", le="30", **bucket) == 3
     assert sample(m, "ccpulse_answer_wait_seconds_bucket", le="+Inf", **bucket) == 3
     assert sample(m, "ccpulse_answer_wait_seconds_sum", **bucket) == 45
-    assert sample(m, "ccpulse_service_level_target_ratio", queue="sales") == 0.8
-    assert sample(m, "ccpulse_service_level_threshold_seconds", queue="sales") == 20
+    assert sample(m, "ccpulse_service_level_target_ratio", queue="sales", channel="voice") == 0.8
+    assert sample(m, "ccpulse_service_level_threshold_seconds", queue="sales",
+                  channel="voice") == 20
 
     # b and f are still on the phone in sales: of ann and (paused) bob, nobody is free
     assert sample(m, "ccpulse_contacts_in_service", queue="sales", channel="voice") == 2
@@ -122,6 +124,7 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     assert b"{oops" in originals and b'{"type": "call.teleported"}' in originals
     assert all(dict(r.headers)["detail"] for r in dead)
     assert worker.poll() is None, "the worker must survive bad input"
+    assert not Path(f"{stack.env['CCPULSE_APP_ID']}-data").exists(), "no Faust data folder left"
 
 
 @pytest.mark.integration

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ccpulse.embedded import free_port
+from ccpulse.devtools.embedded import free_port
 from tests.integration.helpers import Stack, wait_for
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from ccpulse.embedded import Service, free_port, port_open, redis_binary, wait_until
+from ccpulse.devtools.embedded import Service, free_port, port_open, redis_binary, wait_until
 from tests.integration.helpers import Stack, sample, scrape, wait_for
 from tests.integration.test_crash import QUEUES, expected_within, script
 
@@ -52,6 +52,9 @@ def test_worker_survives_a_redis_outage(stack: Stack, tmp_path: Path) -> None:
         for queue in QUEUES:
             assert sample(m, "ccpulse_contacts_answered_within_threshold_total", queue=queue,
                           channel="voice") == expected_within(queue)
+        log = stack.logs(tail=None)
+        assert log.count("Redis unavailable") == 1, "one line when the outage starts"
+        assert log.count("Redis available again") == 1, "and one when it ends"
     finally:
         stack.stop()
         server.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ccpulse.adapters.anonymous_bank import convert_file
+from ccpulse.sources.anonymous_bank import convert_file
 from tests.integration.helpers import Stack, sample, scrape, wait_for
 
 DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "anonymous-bank"
@@ -67,10 +67,10 @@ def test_exporter_today_equals_report_for_a_replayed_day(stack: Stack) -> None:
         def today(name: str, queue: str = row["queue"]) -> float:
             return sample(m, name, queue=queue, channel="voice", window="today")
 
-        assert today("ccpulse_contacts_offered") == row["offered"]
-        assert today("ccpulse_contacts_answered") == row["answered"]
-        assert today("ccpulse_contacts_abandoned") == row["abandoned"]
-        assert today("ccpulse_contacts_answered_within_threshold") == \
+        assert today("ccpulse_window_contacts_offered") == row["offered"]
+        assert today("ccpulse_window_contacts_answered") == row["answered"]
+        assert today("ccpulse_window_contacts_abandoned") == row["abandoned"]
+        assert today("ccpulse_window_contacts_answered_within_threshold") == \
             row["answered_within_threshold"]
         assert today("ccpulse_service_level_ratio") == pytest.approx(row["service_level"],
                                                                      abs=1e-6)

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from ccpulse.embedded import free_port
+from ccpulse.devtools.embedded import free_port
 from tests.integration.helpers import Stack, sample, scrape, wait_for
 from tests.integration.test_crash import QUEUES, expected_within, script
 

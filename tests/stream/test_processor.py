@@ -1,27 +1,39 @@
-"""The processor against itself: however often a run is stopped and taken up again from
-its last checkpoint, it ends with the same published view as a run never stopped, and
-sends each dead letter once."""
+"""The processor against itself, on the in-memory store and on a real Redis: however often
+a run is stopped and taken up again from its last checkpoint, it ends with the same
+published view as a run never stopped, and sends each dead letter once. A record that
+makes a domain raise is isolated and the rest is exact."""
 
 from __future__ import annotations
 
-import copy
+import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import orjson
-from hypothesis import given, settings
+import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stream.processor import DeadLetter, Processor, Record
-from windows.clock import clock_factory
-from windows.partition import EngineConfig
-from windows.store import MemoryStore, View
+from ccpulse.state.redis_store import RedisStore
+from ccpulse.stream.processor import DeadLetter, Processor, Record
+from ccpulse.windows.agents.domain import AgentsDomain
+from ccpulse.windows.clock import clock_factory
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.contacts.voice import VoiceDomain
+from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
+from ccpulse.windows.events import Event
+from ccpulse.windows.registry import Registry, build_registry
+from ccpulse.windows.store import MemoryStore, PartitionStore
 
 T0 = 1_700_000_000_000
 PID = "calls:0"
 PATHS = (("queued", "answered", "ended"), ("queued", "abandoned"),
          ("queued", "transferred", "answered", "ended"), ("answered",), ("queued", "ended"))
+REGISTRY = build_registry(EngineConfig())
+_prefixes = itertools.count()
 
 
 def script(seed: int, contacts: int) -> list[bytes]:
@@ -35,10 +47,10 @@ def script(seed: int, contacts: int) -> list[bytes]:
             t += rng.randrange(60_000)
             doc: dict[str, object] = {"event_id": f"c{c}-{i}", "type": f"call.{kind}",
                                       "ts": t, "contact_id": f"c{c}", "queue": queue,
-                                      "channel": "voice"}
+                                      "channel": rng.choice(["voice", "voice", "chat"])}
             if kind == "transferred":
                 doc["to_queue"] = queue = "general"
-            if kind == "ended":
+            if kind == "ended" and rng.random() < 0.7:
                 doc["talk_s"] = rng.randrange(600)
             timed.append((t, orjson.dumps(doc)))
             if rng.random() < 0.05:
@@ -57,68 +69,177 @@ def records(values: Sequence[bytes]) -> list[Record]:
     return [Record("calls", 0, offset, None, value) for offset, value in enumerate(values)]
 
 
-def run(store: MemoryStore, log: list[Record], batch: int,
-        stops: dict[int, bool]) -> list[DeadLetter]:
-    """Fold the log in batches; before batch ``i`` in ``stops``, stop (after a checkpoint
-    if its value is True) and take up again with a new processor, as a restart would."""
+def run(store: PartitionStore, log: list[Record], batch: int, stops: Mapping[int, bool],
+        registry: Registry = REGISTRY) -> list[DeadLetter]:
+    """Fold the log in batches as a worker would (seeking back where the processor asks);
+    before batch ``i`` in ``stops``, stop (after a checkpoint if its value is True) and take
+    up again with a new processor, as a restart would."""
     dead: list[DeadLetter] = []
-    processor = Processor(EngineConfig(), store, clock_factory("event"), checkpoint_s=math.inf)
-    position = 0
+
+    def processor() -> Processor:
+        return Processor(registry, store, clock_factory("event"))
+
+    current = processor()
+    position = current.state(PID).offset + 1
     i = 0
     while position < len(log):
         if i in stops:
             if stops[i]:
-                processor.checkpoint([PID])
-            processor = Processor(EngineConfig(), store, clock_factory("event"),
-                                  checkpoint_s=math.inf)
-            position = processor.state(PID).offset + 1  # where the consumer is sent
+                current.checkpoint([PID])
+            current = processor()
+            position = current.state(PID).offset + 1  # where the consumer is sent
         chunk = log[position:position + batch]
-        dead.extend(processor.fold({("calls", 0): chunk}))
-        assert processor.save() == []
+        folded = current.fold({("calls", 0): chunk})
+        dead.extend(folded.dead)
+        assert current.save() == []
         position += len(chunk)
+        if PID in folded.resume:
+            position = current.state(PID).offset + 1
         i += 1
     return dead
 
 
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), contacts=st.integers(1, 120), batch=st.integers(1, 40),
+def memory_store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def new_store(request: pytest.FixtureRequest) -> Callable[[], PartitionStore]:
+    """A maker of empty stores: in memory, or in a real Redis under a fresh prefix."""
+    if request.param == "memory":
+        return memory_store
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    return lambda: RedisStore(client, REGISTRY, f"t{next(_prefixes)}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), contacts=st.integers(1, 100), batch=st.integers(1, 40),
        stops=st.dictionaries(st.integers(0, 60), st.booleans(), max_size=6))
-def test_stopping_and_taking_up_again_changes_nothing(seed: int, contacts: int, batch: int,
-                                                      stops: dict[int, bool]) -> None:
+def test_stopping_and_taking_up_again_changes_nothing(
+        new_store: Callable[[], PartitionStore], seed: int, contacts: int, batch: int,
+        stops: dict[int, bool]) -> None:
     log = records(script(seed, contacts))
-    straight, interrupted = MemoryStore(), MemoryStore()
+    straight, interrupted = new_store(), new_store()
     dead_straight = run(straight, log, batch, {})
     dead_interrupted = run(interrupted, log, batch, stops)
-    assert interrupted.views[PID] == straight.views[PID]
+    assert interrupted.view(PID) == straight.view(PID)
     assert [(d.record.offset, d.reason) for d in dead_interrupted] == \
         [(d.record.offset, d.reason) for d in dead_straight]
+
+
+def test_the_memory_and_redis_stores_publish_the_same_view(
+        redis_client: redis.Redis) -> None:
+    log = records(script(3, 80))
+    memory, in_redis = MemoryStore(), RedisStore(redis_client, REGISTRY, "same")
+    run(memory, log, 7, {3: True, 9: False})
+    run(in_redis, log, 7, {3: True, 9: False})
+    assert in_redis.view(PID) == memory.view(PID)
 
 
 def test_a_stop_after_a_checkpoint_folds_nothing_again() -> None:
     store = MemoryStore()
     log = records(script(1, 50))
-    processor = Processor(EngineConfig(), store, clock_factory("event"), checkpoint_s=math.inf)
+    processor = Processor(REGISTRY, store, clock_factory("event"))
     processor.fold({("calls", 0): log[:40]})
     processor.save()  # the first save after taking up a partition is a checkpoint
     processor.fold({("calls", 0): log[40:]})
     processor.save()
-    again = Processor(EngineConfig(), store, clock_factory("event"))
+    again = Processor(REGISTRY, store, clock_factory("event"))
     assert again.state(PID).offset == 39 and again.replaying(PID)  # folds 40.. again
     processor.checkpoint([PID])
-    again = Processor(EngineConfig(), store, clock_factory("event"))
+    again = Processor(REGISTRY, store, clock_factory("event"))
     assert again.state(PID).offset == len(log) - 1 and not again.replaying(PID)
 
 
 def test_nothing_is_published_while_folding_again() -> None:
     store = MemoryStore()
     log = records(script(2, 60))
-    first = Processor(EngineConfig(), store, clock_factory("event"), checkpoint_s=math.inf)
+    first = Processor(REGISTRY, store, clock_factory("event"))
     first.fold({("calls", 0): log[:10]})
     first.save()
     first.fold({("calls", 0): log[10:]})
     first.save()
-    published: View = copy.deepcopy(store.views[PID])
-    second = Processor(EngineConfig(), store, clock_factory("event"))
+    published = store.view(PID)
+    second = Processor(REGISTRY, store, clock_factory("event"))
     second.fold({("calls", 0): log[10:20]})
     second.save()
-    assert store.views[PID] == published and published.offset == len(log) - 1
+    assert store.view(PID) == published and published.offset == len(log) - 1
+
+
+# -- a record that makes a domain raise ------------------------------------------------------
+class BrittleDomain:
+    """A domain with a bug: ``test.boom`` raises halfway through being applied."""
+
+    name = "brittle"
+    types = (EventType("test.boom", "boom", "calls", "contact_id"),)
+    families = ()
+    histograms = ()
+    records = ()
+    metrics = ()
+    reasons: Mapping[str, str] = {}
+
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int) -> Event:
+        return Event(event_id, etype.type, etype.kind, ts_ms, 0)
+
+    def new_state(self, ctx: Context) -> BrittleState:
+        return BrittleState(ctx)
+
+
+class BrittleState:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def apply(self, event: Event) -> str:
+        self.ctx.count("half_done")  # a partial effect, which must not survive
+        raise RuntimeError("a bug")
+
+    def advance(self, now_ms: int) -> None:
+        return None
+
+    def live_changes(self) -> dict[LiveKey, Any]:
+        return {}
+
+    def live_all(self) -> dict[LiveKey, Any]:
+        return {}
+
+    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
+        return {}
+
+    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
+        return None
+
+
+@pytest.mark.parametrize("batch", [1, 5, 1000])
+def test_a_record_that_raises_is_dead_lettered_and_the_rest_is_exact(batch: int) -> None:
+    config = EngineConfig()
+    brittle = Registry(config, [VoiceDomain(config), AgentsDomain(), BrittleDomain()])
+    calls = script(5, 40)
+    boom = orjson.dumps({"event_id": "b", "type": "test.boom", "ts": T0, "contact_id": "x"})
+    middle = len(calls) // 2
+    with_boom = records([*calls[:middle], boom, *calls[middle:]])
+    without = records([*calls[:middle], b'{"type": "nothing"}', *calls[middle:]])
+    store, reference = MemoryStore(), MemoryStore()
+    dead = run(store, with_boom, batch, {}, brittle)
+    run(reference, without, batch, {}, brittle)
+    assert [(d.record.offset, d.reason) for d in dead if d.reason == "processing_error"] == \
+        [(middle, "processing_error")]
+    assert "RuntimeError: a bug" in next(d.detail for d in dead if d.record.offset == middle)
+    got, expected = store.view(PID), reference.view(PID)
+    assert got.counters.pop("rejected:processing_error") == 1
+    assert expected.counters.pop("rejected:unknown_type") == 1
+    assert "half_done" not in got.counters
+    assert got == expected
+
+
+def test_checkpoint_interval_is_respected() -> None:
+    store = MemoryStore()
+    processor = Processor(REGISTRY, store, clock_factory("event"))
+    log = records(script(4, 30))
+    processor.fold({("calls", 0): log[:10]})
+    processor.save()
+    assert store.checkpoints[PID][0].offset == 9  # the first save is a checkpoint
+    processor.fold({("calls", 0): log[10:20]})
+    processor.save()
+    assert store.checkpoints[PID][0].offset == 9  # 5 s have not passed
+    assert math.isfinite(processor.config.checkpoint_s)

@@ -7,21 +7,33 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from windows import aggregate as a
-from windows.engine import WindowSet
-from windows.partition import EngineConfig, PartitionState
-from windows.store import MemoryStore, Write
-from windows.timeframes import ALL_WINDOWS, BUCKET_MS, Calendar, bucket_of
+from ccpulse.windows.engine import WindowSet
+from ccpulse.windows.families import FamilySpec, SeriesKey, Vec, is_empty
+from ccpulse.windows.timeframes import (
+    BUCKET_MS,
+    CONTACT_WINDOWS,
+    Calendar,
+    WindowSpec,
+    bucket_of,
+    day_window,
+)
 
 T0 = 1_700_000_000_000  # 2023-11-14, a Tuesday
 ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
-QUEUES = [("sales", "voice"), ("support", "voice"), ("sales", "chat")]
+WEEK = day_window(7)
+WINDOWS: tuple[WindowSpec, ...] = (*CONTACT_WINDOWS, WEEK)
+# a family with every window, and one with the slow windows only (as tickets have)
+QUICK = FamilySpec("quick", 1, ("a", "b", "c"), ("queue", "channel"),
+                   tuple(w.name for w in CONTACT_WINDOWS))
+SLOW = FamilySpec("slow", 1, ("a", "b"), ("queue",), ("interval", "today", "7d", "total"))
+FAMILIES = {f.name: f for f in (QUICK, SLOW)}
+SERIES: list[SeriesKey] = [("quick", "sales", "voice"), ("quick", "support", "voice"),
+                           ("quick", "sales", "chat"), ("slow", "sales"), ("slow", "vip")]
 
 
 @dataclass(frozen=True)
 class Credit:
-    queue: str
-    channel: str
+    series: SeriesKey
     ts_ms: int
     field: int
     amount: int
@@ -29,53 +41,53 @@ class Credit:
 
 @dataclass(frozen=True)
 class Advance:
-    to_ms: int
+    by_ms: int
 
 
 steps = st.lists(
     st.one_of(
-        st.builds(Credit, st.sampled_from([q for q, _ in QUEUES]),
-                  st.sampled_from(["voice", "chat"]),
-                  st.integers(-3 * 3_600_000, 600_000), st.integers(0, a.SIZE - 1),
-                  st.integers(1, 5)),
-        st.builds(Advance, st.integers(0, 40 * 60_000)),
+        st.builds(Credit, st.sampled_from(SERIES), st.integers(-9 * 86_400_000, 600_000),
+                  st.integers(0, 1), st.integers(1, 5)),
+        st.builds(Advance, st.one_of(st.integers(0, 40 * 60_000),
+                                     st.integers(0, 3 * 86_400_000))),
     ),
     max_size=60,
 )
 
 
 def reference(calendar: Calendar, script: list[Credit | Advance],
-              t0: int = T0) -> dict[tuple[str, str, str], a.Agg]:
+              t0: int) -> dict[tuple[str, SeriesKey], Vec]:
     """Keep every credit with the bucket it landed in; sum what each window covers."""
     now = t0
     landed: list[tuple[Credit, int]] = []
     for step in script:
         if isinstance(step, Advance):
-            now = max(now, now + step.to_ms)
+            now += step.by_ms
         else:
             landed.append((step, bucket_of(min(t0 + step.ts_ms, now))))
-    out: dict[tuple[str, str, str], a.Agg] = {}
-    for spec in ALL_WINDOWS:
+    out: dict[tuple[str, SeriesKey], Vec] = {}
+    for spec in WINDOWS:
         start = calendar.window_start_ms(spec, now)
         for credit, bucket in landed:
-            if bucket >= start:
-                agg = out.setdefault((spec.name, credit.queue, credit.channel), a.empty())
-                agg[credit.field] += credit.amount
-    return out
+            family = FAMILIES[credit.series[0]]
+            if spec.name in family.windows and bucket >= start:
+                values = out.setdefault((spec.name, credit.series), family.empty())
+                values[credit.field] += credit.amount
+    return {k: v for k, v in out.items() if not is_empty(v)}
 
 
-def run(windows: WindowSet, script: list[Credit | Advance], t0: int = T0) -> None:
+def run(windows: WindowSet, script: list[Credit | Advance], t0: int) -> None:
     for step in script:
         if isinstance(step, Advance):
-            windows.advance(windows.now_ms + step.to_ms)
+            windows.advance(windows.now_ms + step.by_ms)
         else:
-            windows.slot(step.queue, step.channel, t0 + step.ts_ms)[step.field] += step.amount
+            windows.slot(step.series, t0 + step.ts_ms)[step.field] += step.amount
     windows.fold()
 
 
-def engine_totals(windows: WindowSet) -> dict[tuple[str, str, str], a.Agg]:
-    return {(name, q, c): agg for name, per_queue in windows.totals.items()
-            for (q, c), agg in per_queue.items() if not a.is_empty(agg)}
+def engine_totals(windows: WindowSet) -> dict[tuple[str, SeriesKey], Vec]:
+    return {(name, series): values for name, per_series in windows.totals.items()
+            for series, values in per_series.items() if not is_empty(values)}
 
 
 @settings(max_examples=300, deadline=None)
@@ -85,75 +97,80 @@ def test_windows_match_brute_force(script: list[Credit | Advance], zone: str, in
                                    start_offset: int) -> None:
     t0 = T0 + start_offset
     calendar = Calendar(zone, interval)
-    windows = WindowSet(calendar, t0)
+    windows = WindowSet(calendar, WINDOWS, FAMILIES, t0)
     run(windows, script, t0)
-    expected = {k: v for k, v in reference(calendar, script, t0).items() if not a.is_empty(v)}
-    assert engine_totals(windows) == expected
+    assert engine_totals(windows) == reference(calendar, script, t0)
 
 
-def test_buckets_are_kept_only_as_long_as_the_longest_sliding_window() -> None:
-    windows = WindowSet(Calendar(), T0)
+@settings(max_examples=100, deadline=None)
+@given(script=steps, cuts=st.lists(st.integers(0, 60), max_size=4))
+def test_restoring_totals_and_buckets_midway_changes_nothing(script: list[Credit | Advance],
+                                                            cuts: list[int]) -> None:
+    calendar = Calendar("Europe/London")
+    straight = WindowSet(calendar, WINDOWS, FAMILIES, T0)
+    run(straight, script, T0)
+    windows = WindowSet(calendar, WINDOWS, FAMILIES, T0)
+    totals: dict = {}
+    buckets: dict = {}
+    for i, step in enumerate(script):
+        if i in cuts:  # keep what a checkpoint keeps, then carry on from a fresh copy
+            windows.fold()
+            for key, values in windows.drain_totals().items():
+                totals[key] = None if values is None else list(values)
+            for key, values in windows.drain_buckets().items():
+                buckets[key] = None if values is None else list(values)
+            now = windows.now_ms
+            windows = WindowSet(calendar, WINDOWS, FAMILIES, now)
+            windows.restore([(k, list(v)) for k, v in totals.items() if v is not None],
+                            [(k, list(v)) for k, v in buckets.items() if v is not None])
+        run(windows, [step], T0)
+    assert engine_totals(windows) == engine_totals(straight)
+
+
+def test_minute_buckets_are_kept_only_as_long_as_the_longest_sliding_window() -> None:
+    windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
+    series = ("quick", "q", "voice")
     for minute in range(180):
         windows.advance(T0 + minute * BUCKET_MS)
-        windows.slot("q", "voice", windows.now_ms)[a.OFFERED] += 1
+        windows.slot(series, windows.now_ms)[0] += 1
     windows.fold()
-    assert len(windows.buckets[("q", "voice")]) == 60
-    assert windows.total("1h", "q", "voice")[a.OFFERED] == 60
-    assert windows.total("5m", "q", "voice")[a.OFFERED] == 5
+    assert len(windows.minutes[series]) == 60
+    assert windows.total("1h", series)[0] == 60
+    assert windows.total("5m", series)[0] == 5
+
+
+def test_a_family_without_sliding_windows_keeps_day_buckets_only() -> None:
+    windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
+    for day in range(10):
+        windows.advance(T0 + day * 86_400_000)
+        windows.slot(("slow", "q"), windows.now_ms)[0] += 1
+    windows.fold()
+    assert ("slow", "q") not in windows.minutes
+    assert len(windows.days[("slow", "q")]) == 7
+    assert windows.total("7d", ("slow", "q"))[0] == 7
+    assert windows.total("total", ("slow", "q"))[0] == 10
 
 
 def test_sliding_window_drops_old_buckets_when_time_moves_without_events() -> None:
-    windows = WindowSet(Calendar(), T0)
-    windows.slot("q", "voice", T0)[a.ANSWERED] += 3
+    windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
+    series = ("quick", "q", "voice")
+    windows.slot(series, T0)[1] += 3
     windows.advance(T0 + 4 * 60_000)
-    assert windows.total("5m", "q", "voice")[a.ANSWERED] == 3
+    assert windows.total("5m", series)[1] == 3
     windows.advance(T0 + 6 * 60_000)
-    assert windows.total("5m", "q", "voice")[a.ANSWERED] == 0
-    assert windows.total("15m", "q", "voice")[a.ANSWERED] == 3
-    assert windows.total("total", "q", "voice")[a.ANSWERED] == 3
+    assert windows.total("5m", series)[1] == 0
+    assert windows.total("15m", series)[1] == 3
+    assert windows.total("total", series)[1] == 3
 
 
 def test_today_restarts_at_local_midnight() -> None:
     calendar = Calendar("Europe/Paris")
     before_midnight = 1_700_002_740_000  # 2023-11-14 23:59 in Paris
-    windows = WindowSet(calendar, before_midnight)
-    windows.slot("q", "voice", before_midnight)[a.OFFERED] += 1
+    windows = WindowSet(calendar, WINDOWS, FAMILIES, before_midnight)
+    series = ("quick", "q", "voice")
+    windows.slot(series, before_midnight)[0] += 1
     windows.advance(before_midnight + 30_000)
-    assert windows.total("today", "q", "voice")[a.OFFERED] == 1
+    assert windows.total("today", series)[0] == 1
     windows.advance(before_midnight + 90_000)
-    assert windows.total("today", "q", "voice")[a.OFFERED] == 0
-    assert windows.total("1h", "q", "voice")[a.OFFERED] == 1
-
-
-@settings(max_examples=100, deadline=None)
-@given(script=steps, cuts=st.lists(st.integers(0, 60), max_size=4))
-def test_saving_and_restoring_midway_changes_nothing(script: list[Credit | Advance],
-                                                     cuts: list[int]) -> None:
-    config = EngineConfig(calendar=Calendar("Europe/London"))
-    store = MemoryStore()
-    straight = WindowSet(config.calendar, T0)
-    run(straight, script)
-
-    state = PartitionState(config, T0)
-    offset = -1
-    for i, step in enumerate(script):
-        if i in cuts:  # checkpoint, then carry on from a fresh copy of what was saved
-            state.offset = i
-            assert store.save([Write("p", offset, state.publish(), state.checkpoint())]) == [True]
-            offset = i
-            state = PartitionState(config, T0, store.load("p"))
-        run(state.windows, [step])
-    state.windows.fold()
-    assert engine_totals(state.windows) == engine_totals(straight)
-
-
-def test_fenced_save_refuses_a_stale_owner() -> None:
-    store = MemoryStore()
-    config = EngineConfig()
-    first = PartitionState(config, T0)
-    first.offset = 10
-    assert store.save([Write("p", -1, first.publish(), first.checkpoint())]) == [True]
-    stale = PartitionState(config, T0)
-    stale.offset = 5
-    assert store.save([Write("p", -1, stale.publish())]) == [False]
-    assert store.load("p").published_offset == 10
+    assert windows.total("today", series)[0] == 0
+    assert windows.total("1h", series)[0] == 1

@@ -5,7 +5,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from windows.timeframes import SLIDING_WINDOWS, Calendar, WindowKind, WindowSpec
+from ccpulse.windows.timeframes import (
+    SLIDING_WINDOWS,
+    Calendar,
+    WindowKind,
+    WindowSpec,
+    day_window,
+)
 
 
 def ms(text: str, zone: str) -> int:
@@ -55,3 +61,14 @@ def test_bad_calendar_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="interval_minutes"):
         Calendar("UTC", 20)
     assert WindowSpec("x", WindowKind.TOTAL).length_ms == 0
+
+
+def test_a_day_window_starts_at_a_local_midnight_days_back() -> None:
+    calendar = Calendar("Europe/London")
+    now = ms("2024-03-31T12:00", "Europe/London")  # the spring-forward Sunday
+    assert calendar.window_start_ms(day_window(7), now) == ms("2024-03-25T00:00",
+                                                               "Europe/London")
+    assert calendar.window_start_ms(day_window(2), now) == ms("2024-03-30T00:00",
+                                                               "Europe/London")
+    with pytest.raises(ValueError, match="2 to 92"):
+        day_window(1)

@@ -1,0 +1,117 @@
+"""From the settings to what each part needs: the only place that reads ``Settings``
+for the layers below the application."""
+
+from __future__ import annotations
+
+from ccpulse.errors import ConfigError
+from ccpulse.settings import Settings
+from ccpulse.state.connect import RedisConfig
+from ccpulse.stream.config import WorkerConfig
+from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.processor import ProcessorConfig
+from ccpulse.windows.config import EngineConfig, Limits, Retention
+from ccpulse.windows.policy import PolicyBook, ServiceLevelPolicy
+from ccpulse.windows.registry import Registry, build_registry
+from ccpulse.windows.timeframes import Calendar
+
+
+def policies(settings: Settings) -> PolicyBook:
+    default = ServiceLevelPolicy(settings.sl_threshold_s, settings.sl_target,
+                                 settings.abandon_policy, settings.short_abandon_s)
+
+    def over(base: ServiceLevelPolicy, override: object) -> ServiceLevelPolicy:
+        threshold = getattr(override, "threshold_s", None)
+        target = getattr(override, "target", None)
+        abandons = getattr(override, "abandons", None)
+        short = getattr(override, "short_abandon_s", None)
+        return ServiceLevelPolicy(
+            threshold_s=threshold if threshold is not None else base.threshold_s,
+            target=target if target is not None else base.target,
+            abandons=abandons or base.abandons,
+            short_abandon_s=short if short is not None else base.short_abandon_s)
+
+    queues = {name: over(default, q) for name, q in settings.queues.items()}
+    channels = {(name, channel): over(queues[name], c) for name, q in settings.queues.items()
+                for channel, c in q.channels.items()}
+    return PolicyBook(default, queues, channels)
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    return EngineConfig(
+        policies=policies(settings),
+        calendar=Calendar(settings.timezone, settings.interval_minutes),
+        voice=Retention(dedupe_ms=round(settings.dedupe_s * 1000),
+                        max_wait_ms=round(settings.max_wait_s * 1000)),
+        limits=Limits(max_contacts=settings.max_contacts, max_queues=settings.max_queues,
+                      queue_allowlist=frozenset(settings.queue_allowlist)),
+    )
+
+
+def registry(settings: Settings) -> Registry:
+    return build_registry(engine_config(settings))
+
+
+def topics(settings: Settings) -> Topics:
+    return Topics(settings.topic_prefix)
+
+
+def kafka_config(settings: Settings) -> KafkaConfig:
+    if not settings.kafka_bootstrap:
+        raise ConfigError("CCPULSE_KAFKA_BOOTSTRAP is required (`ccpulse demo` starts an "
+                          "embedded broker instead)")
+    return KafkaConfig(
+        bootstrap=settings.kafka_bootstrap,
+        security_protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        username=settings.kafka_username,
+        password=_secret(settings.kafka_password),
+        ca_file=settings.kafka_ca_file,
+        cert_file=settings.kafka_cert_file,
+        key_file=settings.kafka_key_file,
+        key_password=_secret(settings.kafka_key_password),
+    )
+
+
+def redis_config(settings: Settings) -> RedisConfig:
+    if not settings.redis_url:
+        raise ConfigError("CCPULSE_REDIS_URL is required (`ccpulse demo` starts an embedded "
+                          "Redis instead)")
+    return RedisConfig(
+        url=settings.redis_url,
+        username=settings.redis_username,
+        password=_secret(settings.redis_password),
+        ca_file=settings.redis_ca_file,
+        cert_file=settings.redis_cert_file,
+        key_file=settings.redis_key_file,
+        cluster=settings.redis_cluster,
+    )
+
+
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        kafka=kafka_config(settings),
+        redis=redis_config(settings),
+        topics=topics(settings),
+        app_id=settings.app_id,
+        redis_prefix=settings.redis_prefix,
+        partitions=settings.partitions,
+        clock=settings.clock,
+        batch_size=settings.batch_size,
+        batch_within_s=settings.batch_within_s,
+        tick_s=settings.tick_s,
+        session_timeout_s=settings.session_timeout_s,
+        instance_id=settings.instance_id,
+        web_host=settings.worker_web_host,
+        web_port=settings.worker_web_port,
+        datadir=settings.data_dir,
+        processor=ProcessorConfig(
+            future_tolerance_ms=round(settings.future_tolerance_s * 1000),
+            checkpoint_s=settings.checkpoint_s,
+            max_record_bytes=settings.max_record_bytes),
+    )
+
+
+def _secret(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value.get_secret_value())  # type: ignore[attr-defined]

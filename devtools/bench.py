@@ -1,0 +1,547 @@
+"""``ccpulse bench``: throughput, freshness and memory, measured in one run on one machine.
+
+Everything runs against embedded services started for the run (a Tansu broker and
+a redis-server), so the figures compare like with like:
+
+1. N events of a realistic mix are produced to a fresh topic;
+2. three rounds of: the raw baseline (a plain aiokafka consumer reads and
+   orjson-parses that topic), then ccpulse catch-up (one worker from empty state
+   until every event is applied and published in Redis); the ratio is the median
+   round's, since the machine's speed drifts; then two workers in one group;
+3. the naive peer: a Faust agent updating a Faust table once per event;
+4. freshness: at a steady 2,000 and 20,000 events/s, probe events are sent and the
+   exporter's /metrics is polled until each probe's effect shows;
+5. memory: 1,000 queues x 3 channels, day after day of the same contacts: the
+   worker's RSS and Redis memory after each day, and the /metrics scrape time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from ccpulse.devtools.embedded import (
+    Service,
+    free_port,
+    port_open,
+    start_broker,
+    start_redis,
+    wait_until,
+)
+from ccpulse.errors import CcpulseError
+from ccpulse.native import describe
+from ccpulse.sources.producer import Routed, routed
+from ccpulse.sources.simulation import Simulation, default_queues
+from ccpulse.state.layout import partition_key, partitions_key
+from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.topics import ensure_topics
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.registry import build_registry
+
+try:
+    import psutil
+except ImportError:  # pragma: no cover
+    raise CcpulseError("ccpulse bench needs psutil: pip install 'ccpulse[bench]'") from None
+
+log = logging.getLogger(__name__)
+PARTITIONS = 4
+NAIVE_EVENTS = 50_000  # the naive peer's rate is steady: the first events of the topic will do
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run measures, and at what size."""
+
+    events: int = 200_000  # for the catch-up runs
+    rates: tuple[float, ...] = (2_000.0, 20_000.0)  # events/s of steady load for freshness
+    freshness_s: float = 10.0  # seconds of steady load per rate
+    scale_queues: int = 1_000  # queues in the memory run, each with three channels
+    contacts_per_queue: int = 12  # per queue and channel per day in the memory run
+    days: int = 4  # of traffic in the memory run
+    rounds: int = 3  # raw baseline and one worker, side by side, this many times
+    batch_size: int | None = None  # the workers' batch size (None: their default)
+
+
+SMOKE = Plan(events=4_000, rates=(200.0,), freshness_s=3.0, scale_queues=20,
+             contacts_per_queue=2, days=2, batch_size=250, rounds=1)
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- workloads ---------------------------------------------------------------------
+def realistic_mix(n: int, start_s: float, queues: int = 50) -> list[Doc]:
+    """Simulated voice traffic: logins, then queued/answered/abandoned/ended/transfers."""
+    names = [f"q{i:02d}" for i in range(queues)]
+    sim = Simulation(default_queues(names), calls_per_s=40.0, seed=7, start_s=start_s)
+    return [doc for _, doc in itertools.islice(sim, n)]
+
+
+def day_of_queues(day_start_s: float, queues: int, channels: tuple[str, ...],
+                  contacts_per_queue: int, day: int) -> list[Doc]:
+    """Every queue and channel busy all day: queued, answered or abandoned, ended.
+
+    Each day has the same contacts (ids, so partitions, and outcomes) at new times:
+    day after day touches the same queues, channels, outcomes and partitions, and
+    only the number of events grows."""
+    rng = random.Random(day)
+    docs: list[Doc] = []
+    for q, channel in itertools.product(range(queues), channels):
+        queue = f"queue-{q:04d}"
+        for c in range(contacts_per_queue):
+            cid = f"{queue}-{channel}-{c}"
+            abandons = random.Random(cid).random() < 0.1
+            t = day_start_s + rng.uniform(0, 86_000)
+            base = {"contact_id": cid, "queue": queue, "channel": channel}
+            wait = rng.expovariate(1 / 25)
+            eid = f"{cid}-d{day}"
+            docs.append({"event_id": f"{eid}-q", "type": "call.queued", "ts": round(t * 1000),
+                         **base})
+            if abandons:
+                docs.append({"event_id": f"{eid}-x", "type": "call.abandoned",
+                             "ts": round((t + wait) * 1000), **base})
+                continue
+            docs.append({"event_id": f"{eid}-a", "type": "call.answered",
+                         "ts": round((t + wait) * 1000), **base})
+            docs.append({"event_id": f"{eid}-e", "type": "call.ended",
+                         "ts": round((t + wait + 200) * 1000), "talk_s": 180, **base})
+    docs.sort(key=lambda d: d["ts"])
+    return docs
+
+
+REGISTRY = build_registry(EngineConfig())
+
+
+def topics_of(prefix: str) -> list[str]:
+    return Topics(prefix).inputs(REGISTRY.topics())
+
+
+async def create_topics(bootstrap: str, prefix: str) -> None:
+    await ensure_topics(KafkaConfig(bootstrap), [*topics_of(prefix), Topics(prefix).deadletter],
+                        PARTITIONS)
+
+
+def route_all(docs: list[Doc]) -> list[Routed]:
+    return [routed(REGISTRY, doc) for doc in docs]
+
+
+async def produce(bootstrap: str, prefix: str, docs: list[Doc]) -> float:
+    """Every event to its topic, keyed as the producer helper keys it."""
+    events = route_all(docs)
+    names = Topics(prefix)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20,
+                                max_batch_size=512 * 1024)
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        for event in events:
+            await producer.send(names.name(event.topic), event.value, key=event.key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return len(docs) / (time.perf_counter() - started)
+
+
+async def raw_consume(bootstrap: str, prefix: str, n: int) -> float:
+    """The limit: a plain consumer that reads and parses every event, nothing more."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 * 1024 * 1024,
+                                fetch_max_bytes=32 * 1024 * 1024)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for topic in topics_of(prefix)
+               for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        started = time.perf_counter()
+        loads = orjson.loads
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
+            for records in batch.values():
+                for record in records:
+                    loads(record.value)
+                seen += len(records)
+        return n / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+# -- processes ---------------------------------------------------------------------------
+@dataclass
+class Run:
+    """Embedded services plus the ccpulse processes started against them."""
+
+    kafka: Service
+    redis_server: Service
+    logdir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka.port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_server.port}/0"
+
+    def env(self, name: str, **extra: str) -> dict[str, str]:
+        return {**os.environ, "CCPULSE_KAFKA_BOOTSTRAP": self.bootstrap,
+                "CCPULSE_REDIS_URL": self.redis_url, "CCPULSE_TOPIC_PREFIX": name,
+                "CCPULSE_APP_ID": name, "CCPULSE_REDIS_PREFIX": name,
+                "CCPULSE_PARTITIONS": str(PARTITIONS), "CCPULSE_SESSION_TIMEOUT_S": "6",
+                **extra}
+
+    def spawn(self, args: list[str], env: dict[str, str], tag: str) -> subprocess.Popen[bytes]:
+        logfile = (self.logdir / f"{tag}.log").open("wb")
+        process = subprocess.Popen([sys.executable, *args], env=env, stdout=logfile,
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def worker(self, name: str, tag: str, **extra: str) -> subprocess.Popen[bytes]:
+        env = self.env(name, CCPULSE_WORKER_WEB_PORT=str(free_port()), **extra)
+        return self.spawn(["-m", "ccpulse", "worker"], env, tag)
+
+    def exporter(self, name: str, **extra: str) -> int:
+        port = free_port()
+        self.spawn(["-m", "ccpulse", "exporter", "--port", str(port)], self.env(name, **extra),
+                   f"exporter-{name}")
+        wait_until(lambda: port_open(port), 20, "the exporter")
+        return port
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def stop(processes: list[subprocess.Popen[bytes]], timeout_s: float = 30) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def consumed(client: redis.Redis, prefix: str) -> int:
+    total = 0
+    members: set[bytes] = client.smembers(partitions_key(prefix))  # type: ignore[assignment]
+    for pid in members:
+        meta: dict[bytes, bytes] = client.hgetall(  # type: ignore[assignment]
+            partition_key(prefix, pid.decode(), "meta"))
+        total += sum(int(v) for k, v in meta.items()
+                     if k in (b"processed", b"duplicates") or k.startswith(b"rejected:"))
+    return total
+
+
+def time_catch_up(progress: Callable[[], int], n: int, processes: list[subprocess.Popen[bytes]],
+                  timeout_s: float = 240, on_poll: Callable[[], None] | None = None
+                  ) -> dict[str, float]:
+    """Events/s from the first saved batch to the last event applied and saved."""
+    started = time.perf_counter()
+    first: tuple[float, int] | None = None
+    while True:
+        done = progress()
+        now = time.perf_counter()
+        if done and first is None:
+            first = (now, done)
+        if done >= n:
+            break
+        if now - started > timeout_s:
+            raise RuntimeError(f"catch-up did not finish in {timeout_s} s ({done} of {n})")
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"a worker exited with code {process.returncode}")
+        if on_poll:
+            on_poll()
+        time.sleep(0.02)
+    assert first is not None
+    span = max(now - first[0], 1e-6)
+    return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
+            "total_s": now - started}
+
+
+def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
+    return lambda: consumed(client, prefix)
+
+
+# -- freshness -----------------------------------------------------------------------------
+def probe_count(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("ccpulse_contacts_waiting{") and 'queue="probe"' in line:
+                return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
+async def steady_load(bootstrap: str, topic: str, rate: float, duration_s: float,
+                      sent_probes: list[float]) -> int:
+    """Calls at ``rate`` events/s with wall-clock times, and a probe every 100 ms."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    await producer.start()
+    sent = 0
+    contacts = itertools.count()
+    started = time.time()
+    next_probe = started
+    try:
+        while (now := time.time()) - started < duration_s:
+            due = int((now - started) * rate)
+            while sent < due:
+                c = next(contacts)
+                cid = f"load-{c}"
+                queue = f"q{c % 50:02d}"
+                ts = round(time.time() * 1000)
+                for kind in ("queued", "answered", "ended"):
+                    doc: Doc = {"event_id": f"{cid}-{kind}", "type": f"call.{kind}", "ts": ts,
+                                "contact_id": cid, "queue": queue, "channel": "voice"}
+                    if kind == "ended":
+                        doc["talk_s"] = 60
+                    await producer.send(topic, orjson.dumps(doc), key=cid.encode())
+                sent += 3
+            if now >= next_probe:
+                i = len(sent_probes)
+                doc = {"event_id": f"probe-{i}", "type": "call.queued",
+                       "ts": round(now * 1000), "contact_id": f"probe-{i}", "queue": "probe",
+                       "channel": "voice"}
+                fut = await producer.send(topic, orjson.dumps(doc), key=doc["contact_id"].encode())
+                await fut
+                sent_probes.append(time.time())
+                next_probe += 0.1
+            await asyncio.sleep(0.002)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
+def freshness(run: Run, rate: float, duration_s: float) -> dict[str, float]:
+    name = f"fresh{int(rate)}"
+    asyncio.run(create_topics(run.bootstrap, name))
+    worker = run.worker(name, f"worker-{name}", CCPULSE_BATCH_WITHIN_S="0.02")
+    port = run.exporter(name)
+    client = redis.Redis.from_url(run.redis_url)
+    wait_until(lambda: bool(client.smembers(f"{name}:partitions")), 60, "the fresh worker")
+    sent_probes: list[float] = []
+    seen_at: dict[int, float] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                count = probe_count(port)
+            except OSError:
+                continue
+            now = time.time()
+            for i in range(count):
+                seen_at.setdefault(i, now)
+            time.sleep(0.01)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    sent = asyncio.run(steady_load(run.bootstrap, Topics(name).name("calls"), rate, duration_s,
+                                   sent_probes))
+    deadline = time.time() + 15
+    while len(seen_at) < len(sent_probes) and time.time() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    poller.join()
+    latencies = sorted(seen_at[i] - t for i, t in enumerate(sent_probes) if i in seen_at)
+    missing = len(sent_probes) - len(latencies)
+    worker.terminate()
+    if not latencies:
+        raise RuntimeError("no probe was ever seen on /metrics")
+    return {"rate": rate, "sent": sent, "probes": len(sent_probes), "probes_missing": missing,
+            "p50_s": statistics.median(latencies),
+            "p99_s": latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]}
+
+
+# -- memory ----------------------------------------------------------------------------------
+def memory_at_scale(run: Run, plan: Plan, extra: dict[str, str]) -> dict[str, float]:
+    """Day after day of the same traffic: memory that depends only on queues and
+    windows stops growing after the first day (the windows are full by then)."""
+    name = "scale"
+    asyncio.run(create_topics(run.bootstrap, name))
+    client = redis.Redis.from_url(run.redis_url)
+    base_used = int(client.info("memory")["used_memory"])
+    worker = run.worker(name, "worker-scale", CCPULSE_CLOCK="event", **extra)
+    process = psutil.Process(worker.pid)
+    peak = [0]
+
+    def sample() -> None:
+        with contextlib.suppress(psutil.Error):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    channels = ("voice", "chat", "email")
+    day0 = time.time() - (plan.days + 1) * 86_400
+    out: dict[str, float] = {}
+    total = 0
+    for day in range(1, plan.days + 1):
+        docs = day_of_queues(day0 + (day - 1) * 86_400, plan.scale_queues, channels,
+                             plan.contacts_per_queue, day)
+        say(f"memory: day {day} of {plan.days}, {len(docs)} events over {plan.scale_queues} "
+            f"queues x {len(channels)} channels")
+        asyncio.run(produce(run.bootstrap, name, docs))
+        total += len(docs)
+        time_catch_up(lambda: consumed(client, name), total, [worker], on_poll=sample)
+        time.sleep(1.5)  # a tick or two
+        sample()
+        out[f"day{day}_events"] = total
+        out[f"day{day}_rss_mb"] = process.memory_info().rss / 2**20
+        out[f"day{day}_peak_rss_mb"] = peak[0] / 2**20
+        out[f"day{day}_redis_used_mb"] = (int(client.info("memory")["used_memory"])
+                                          - base_used) / 2**20
+    last, before = plan.days, plan.days - 1
+    out["last_day_rss_growth"] = out[f"day{last}_rss_mb"] / out[f"day{before}_rss_mb"] - 1
+    out["last_day_redis_growth"] = (out[f"day{last}_redis_used_mb"]
+                                    / out[f"day{before}_redis_used_mb"] - 1)
+    port = run.exporter(name, CCPULSE_CLOCK="event")
+    scrapes = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+            body = r.read()
+        scrapes.append(time.perf_counter() - started)
+    out["scrape_s"] = statistics.median(scrapes)
+    out["scrape_bytes"] = len(body)
+    out["scrape_series"] = body.count(b"\n") - body.count(b"\n#")
+    worker.terminate()
+    return out
+
+
+# -- the whole run -----------------------------------------------------------------------------
+def run_bench(plan: Plan) -> dict[str, Any]:
+    events = plan.events - plan.events % 2000
+    logdir = Path(tempfile.mkdtemp(prefix="ccpulse-bench-"))
+    say(f"starting embedded broker and Redis; logs in {logdir}")
+    run = Run(start_broker(), start_redis(), logdir)
+    result: dict[str, Any] = {"events": events, "machine": machine(), "build": describe()}
+    extra = {} if plan.batch_size is None else {"CCPULSE_BATCH_SIZE": str(plan.batch_size)}
+    try:
+        asyncio.run(create_topics(run.bootstrap, "bench"))
+        docs = realistic_mix(events, time.time() - 2 * 3_600)
+        say(f"producing {events} events")
+        result["produce_events_per_s"] = asyncio.run(produce(run.bootstrap, "bench", docs))
+        client = redis.Redis.from_url(run.redis_url)
+        env = {"CCPULSE_TOPIC_PREFIX": "bench", "CCPULSE_CLOCK": "event", **extra}
+
+        def catch_up(group: str, workers: int) -> dict[str, float]:
+            procs = [run.spawn(["-m", "ccpulse", "worker"],
+                               {**run.env(group, CCPULSE_WORKER_WEB_PORT=str(free_port())),
+                                **env}, f"worker-{group}-{i}") for i in range(workers)]
+            try:
+                return time_catch_up(progress_of(client, group), events, procs)
+            finally:
+                stop(procs)  # gone before the next measurement starts
+
+        # the machine's speed drifts (other tenants), so each worker run is paired with
+        # a raw run next to it, and the ratio is the median of the pairs
+        rounds = []
+        for i in range(1, plan.rounds + 1):
+            say(f"round {i} of {plan.rounds}: raw baseline (aiokafka consume + orjson parse)")
+            raw = asyncio.run(raw_consume(run.bootstrap, "bench", events))
+            say(f"round {i} of {plan.rounds}: ccpulse catch-up, one worker")
+            timing = catch_up(f"bench1w{i}", 1)
+            rounds.append({"raw_events_per_s": raw, "events_per_s": timing["events_per_s"],
+                           "ratio": timing["events_per_s"] / raw,
+                           "startup_s": timing["startup_s"]})
+        middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+        result["rounds"] = rounds
+        result["raw_events_per_s"] = middle["raw_events_per_s"]
+        result["events_per_s"] = middle["events_per_s"]
+        result["throughput_ratio"] = middle["ratio"]
+        result["one_worker_startup_s"] = middle["startup_s"]
+        say("ccpulse catch-up, two workers in one group")
+        timing = catch_up("bench2w", 2)
+        result["two_worker_events_per_s"] = timing["events_per_s"]
+        result["two_worker_startup_s"] = timing["startup_s"]
+        naive_events = min(events, NAIVE_EVENTS)
+        say(f"naive peer: a Faust table updated per event ({naive_events} events)")
+        naive = run.spawn(["-m", "ccpulse.devtools.bench_naive", run.bootstrap,
+                           ",".join(topics_of("bench")),
+                           run.redis_url, "naive-progress", "worker", "-l", "warn"],
+                          dict(os.environ), "naive")
+        timing = time_catch_up(lambda: int(client.get("naive-progress") or 0), naive_events,
+                               [naive])
+        result["naive_events"] = naive_events
+        naive.terminate()
+        result["naive_faust_events_per_s"] = timing["events_per_s"]
+        result["naive_throughput_ratio"] = (result["naive_faust_events_per_s"]
+                                            / result["raw_events_per_s"])
+        result["freshness"] = []
+        for rate in plan.rates:
+            say(f"freshness at {rate:.0f} events/s for {plan.freshness_s:.0f} s")
+            result["freshness"].append(freshness(run, rate, plan.freshness_s))
+        first = result["freshness"][0]
+        result["freshness_p50_s"], result["freshness_p99_s"] = first["p50_s"], first["p99_s"]
+        say(f"memory with {plan.scale_queues} queues x 3 channels, {plan.days} days")
+        scale = memory_at_scale(run, plan, extra)
+        result["scale"] = scale
+        result["peak_rss_mb"] = max(scale[f"day{d}_peak_rss_mb"] for d in range(1, plan.days + 1))
+        result["redis_used_mb"] = scale[f"day{plan.days}_redis_used_mb"]
+        result["scrape_s"] = scale["scrape_s"]
+    finally:
+        run.stop_all()
+        run.kafka.stop()
+        run.redis_server.stop()
+    return result
+
+
+def machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (f"{os.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+            f"Python {sys.version.split()[0]}")
+
+
+def lines_of(result: dict[str, Any]) -> Iterator[str]:
+    yield f"machine: {result['machine']}"
+    yield f"build: {result['build']}"
+    yield f"events: {result['events']}"
+    for key in ("raw_events_per_s", "events_per_s", "two_worker_events_per_s",
+                "naive_faust_events_per_s", "throughput_ratio", "naive_throughput_ratio",
+                "freshness_p50_s", "freshness_p99_s", "peak_rss_mb", "redis_used_mb",
+                "scrape_s"):
+        yield f"{key:>26}: {result[key]:.3f}"
+    for f in result["freshness"]:
+        yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
+               f" ({f['probes']} probes, {f['probes_missing']} not seen)")
+    scale = result["scale"]
+    days = sorted(int(k[3:-7]) for k in scale if k.endswith("_rss_mb") and "peak" not in k)
+    for day in days:
+        yield (f"  memory after day {day}: worker RSS {scale[f'day{day}_rss_mb']:.0f} MB, "
+               f"Redis {scale[f'day{day}_redis_used_mb']:.1f} MB "
+               f"({scale[f'day{day}_events']:.0f} events in all)")

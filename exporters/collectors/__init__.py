@@ -1,0 +1,1 @@
+"""One collector per group of metrics; each emits exactly the metrics it declares."""

@@ -1,0 +1,30 @@
+"""The worker's own health, served at the worker's ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class WorkerMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.batches = Counter("ccpulse_worker_batches", "Batches folded and saved", registry=r)
+        self.records = Counter("ccpulse_worker_records", "Records consumed by this worker",
+                               registry=r)
+        self.deadlettered = Counter("ccpulse_worker_deadlettered",
+                                    "Records sent to the dead-letter topic", ["reason"],
+                                    registry=r)
+        self.derived = Counter("ccpulse_worker_derived",
+                               "Events derived for other partitions (agent activity and the "
+                               "like) and sent", registry=r)
+        self.batch_seconds = Histogram("ccpulse_worker_batch_seconds",
+                                       "Time to fold and save one batch",
+                                       buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5),
+                                       registry=r)
+        self.partitions = Gauge("ccpulse_worker_partitions", "Input partitions this worker owns",
+                                registry=r)
+        self.store_up = Gauge("ccpulse_worker_store_up",
+                              "1 while the worker can write to Redis, else 0", registry=r)
+        self.broker_up = Gauge("ccpulse_worker_broker_up",
+                               "1 while the worker's consumer is connected, else 0", registry=r)

@@ -1,0 +1,315 @@
+"""The fold worker: consumes batches, has them folded and saved, and keeps going.
+
+The worker is an object with ``start``, ``run`` and ``stop``. An aiokafka
+consumer in the group ``APP_ID-fold`` fetches whole batches; each is handed to
+``dispatch`` (in production the Faust agent, see ``ccpulse.stream.app``), which
+folds it, sends its dead letters and derived events, and saves the touched
+partitions before the next batch is fetched, so no batch is in flight while the
+group rebalances. Where a partition resumes is its last checkpoint in Redis;
+partitions given up are checkpointed first. The Kafka commit that follows each
+save only keeps lag tools informed.
+
+Errors carry their policy:
+
+- Redis or the broker not there: retried with capped exponential backoff and
+  jitter, one log line when it starts and one when it ends; what was folded but
+  not saved is dropped and taken up again from Redis;
+- a record that makes a domain raise: isolated by the processor (dead letter
+  ``processing_error``), the rest goes on;
+- any other error (a bug outside any one record): the worker stops with one clear
+  message and a non-zero exit code, rather than retrying the same batch forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from ccpulse.errors import Backoff
+from ccpulse.state.connect import UNAVAILABLE
+from ccpulse.stream.config import WorkerConfig
+from ccpulse.stream.metrics import WorkerMetrics
+from ccpulse.stream.processor import DeadLetter, Processor, RecordLike
+from ccpulse.stream.web import WorkerWeb
+from ccpulse.windows.domain import Derived
+
+log = logging.getLogger(__name__)
+
+Batch = Mapping[tuple[str, int], Sequence[RecordLike]]
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (default 700)
+
+
+class Fatal(Exception):
+    """The worker cannot go on: a failure that retrying would only repeat."""
+
+
+def pid_of(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+def tp_of(pid: str) -> TopicPartition:
+    topic, _, partition = pid.rpartition(":")
+    return TopicPartition(topic, int(partition))
+
+
+def retriable(exc: BaseException) -> bool:
+    """Whether the failure is one of a store or broker that is not there right now."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+
+
+class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Checkpoints and drops revoked partitions; resumes assigned ones where Redis says."""
+
+    def __init__(self, worker: FoldWorker) -> None:
+        self.worker = worker
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        pids = [pid_of(tp) for tp in revoked]
+        async with self.worker.lock:
+            if self.worker.fatal is None:
+                try:
+                    await asyncio.to_thread(self.worker.processor.checkpoint, pids)
+                except UNAVAILABLE as exc:  # the next owner folds again from the last one
+                    log.warning("could not checkpoint revoked partitions (%s)", exc)
+            self.worker.processor.forget(pids)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        async with self.worker.lock:
+            try:
+                for tp in assigned:
+                    await self.worker.resume(tp)
+            except UNAVAILABLE as exc:
+                log.warning("could not load assigned partitions (%s); will retry", exc)
+                self.worker.lost_state = True
+
+
+class FoldWorker:
+    def __init__(self, config: WorkerConfig, processor: Processor, input_topics: list[str],
+                 metrics: WorkerMetrics | None = None,
+                 dispatch: Callable[[Batch], Awaitable[None]] | None = None) -> None:
+        """``dispatch`` hands a batch to whatever folds it (by default ``fold_and_save``
+        directly; the Faust app routes it through its agent)."""
+        self.config = config
+        self.processor = processor
+        self.input_topics = input_topics
+        self.metrics = metrics or WorkerMetrics()
+        self.dispatch = dispatch or self.fold_and_save
+        self.lock = asyncio.Lock()
+        self.lost_state = False  # memory no longer matches Redis: take it up again from there
+        self.fatal: BaseException | None = None
+        self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.store_backoff = Backoff("Redis", log)
+        self.broker_backoff = Backoff("the Kafka broker", log)
+        self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the web server, then the producer and consumer (waiting for the broker)."""
+        await self.web.start()
+        kafka = self.config.kafka
+        options = kafka.client_options()
+        while not self._stopping:
+            self.producer = AIOKafkaProducer(**options, linger_ms=5)
+            self.consumer = AIOKafkaConsumer(
+                **options,
+                group_id=self.config.group_id,
+                group_instance_id=self.config.instance_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_partition_fetch_bytes=4 * 1024 * 1024,
+                fetch_max_bytes=32 * 1024 * 1024,
+                fetch_max_wait_ms=round(self.config.batch_within_s * 1000),
+                session_timeout_ms=round(self.config.session_timeout_s * 1000),
+                heartbeat_interval_ms=round(min(1.0, self.config.session_timeout_s / 4) * 1000),
+            )
+            try:
+                await self.producer.start()
+                self.consumer.subscribe(self.input_topics, listener=Ownership(self))
+                await self.consumer.start()
+            except KafkaError as exc:
+                await self._close_clients()
+                self.metrics.broker_up.set(0)
+                await asyncio.sleep(self.broker_backoff.failed(exc))
+                continue
+            self.broker_backoff.succeeded()
+            self.metrics.broker_up.set(1)
+            self.metrics.store_up.set(1)
+            tune_gc()
+            return
+
+    async def stop(self) -> None:
+        """Checkpoint what is owned (unless the worker failed), then close the clients."""
+        self._stopping = True
+        if self.consumer is not None and self.fatal is None and not self.lost_state:
+            async with self.lock:
+                try:  # a clean stop leaves nothing to fold again
+                    await asyncio.to_thread(self.processor.checkpoint,
+                                            list(self.processor.states))
+                except UNAVAILABLE as exc:
+                    log.warning("could not checkpoint on the way out (%s)", exc)
+        await self._close_clients()
+        await self.web.stop()
+
+    async def _close_clients(self) -> None:
+        for client in (self.consumer, self.producer):
+            if client is not None:
+                try:
+                    await client.stop()
+                except KafkaError as exc:
+                    log.debug("closing a Kafka client: %s", exc)
+        self.consumer = self.producer = None
+
+    def not_ready(self) -> str | None:
+        if self.fatal is not None:
+            return f"failed: {self.fatal}"
+        if self.consumer is None:
+            return "not connected to Kafka yet"
+        if self.store_backoff.failing:
+            return "Redis unavailable"
+        return None
+
+    # -- the loop ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Fetch, fold and save until stopped; raises :class:`Fatal` on an unexpected error."""
+        assert self.consumer is not None
+        consumer = self.consumer
+        while not self._stopping:
+            if self.lost_state:
+                await self._recover()
+                continue
+            try:
+                fetched = await consumer.getmany(
+                    timeout_ms=round(self.config.batch_within_s * 1000),
+                    max_records=self.config.batch_size)
+                if not fetched:
+                    continue
+                batch = {(tp.topic, tp.partition): records for tp, records in fetched.items()}
+                await self.dispatch(batch)
+            except Exception as exc:
+                if not retriable(exc):
+                    self.fatal = exc
+                    log.critical("the worker stops: %s: %s (a failure that retrying would "
+                                 "repeat)", type(exc).__name__, exc, exc_info=exc)
+                    raise Fatal(str(exc)) from exc
+                self._unavailable(exc)
+                continue
+            self._available()
+            offsets = {tp: self.processor.states[pid_of(tp)].offset + 1 for tp in fetched
+                       if pid_of(tp) in self.processor.states and tp in consumer.assignment()}
+            if offsets:
+                try:
+                    await consumer.commit(offsets)
+                except KafkaError as exc:  # lag tools only; the next commit catches up
+                    log.debug("commit failed: %s", exc)
+
+    def _unavailable(self, exc: BaseException) -> None:
+        """What was folded but not saved is gone from memory: take it up again from Redis."""
+        backoff = self.store_backoff if isinstance(exc, UNAVAILABLE) else self.broker_backoff
+        backoff.failed(exc)
+        (self.metrics.store_up if backoff is self.store_backoff else self.metrics.broker_up).set(0)
+        self.processor.forget(list(self.processor.states))
+        self.lost_state = True
+
+    def _available(self) -> None:
+        self.store_backoff.succeeded()
+        self.broker_backoff.succeeded()
+        self.metrics.store_up.set(1)
+        self.metrics.broker_up.set(1)
+
+    async def _recover(self) -> None:
+        """Forget what is in memory; resume every partition from what Redis holds."""
+        assert self.consumer is not None
+        backoff = self.store_backoff
+        await asyncio.sleep(backoff.failed("still unavailable") if backoff.failing else 0)
+        async with self.lock:
+            self.processor.forget(list(self.processor.states))
+            try:
+                for tp in self.consumer.assignment():
+                    await self.resume(tp)
+            except UNAVAILABLE as exc:
+                backoff.failed(exc)
+                return
+        self.lost_state = False
+
+    async def resume(self, tp: TopicPartition) -> None:
+        """Consume the partition from just after its checkpoint."""
+        assert self.consumer is not None
+        state = await asyncio.to_thread(self.processor.state, pid_of(tp))
+        self.consumer.seek(tp, state.offset + 1)  # 0 when nothing was applied yet
+
+    # -- one batch -------------------------------------------------------------------------------
+    async def fold_and_save(self, batch: Batch) -> None:
+        started = time.perf_counter()
+        async with self.lock:
+            folded = self.processor.fold(batch)
+            await self._send(folded.dead, folded.derived)
+            fenced = await asyncio.to_thread(self.processor.save)
+            for pid in [*fenced, *folded.resume]:  # consume again from the checkpoint
+                tp = tp_of(pid)
+                if self.consumer is not None and tp in self.consumer.assignment():
+                    await self.resume(tp)
+        self.metrics.batches.inc()
+        self.metrics.records.inc(sum(len(records) for records in batch.values()))
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    async def tick(self) -> None:
+        """Move time on for every owned partition and save (windows roll without events)."""
+        if self.consumer is None or self.lost_state or self.fatal is not None:
+            return
+        owned = [pid_of(tp) for tp in self.consumer.assignment()]
+        self.metrics.partitions.set(len(owned))
+        async with self.lock:
+            try:
+                derived = self.processor.tick(owned)
+                await self._send([], derived)
+                await asyncio.to_thread(self.processor.save)
+            except Exception as exc:
+                if not retriable(exc):
+                    raise
+                self._unavailable(exc)
+
+    async def _send(self, dead: Sequence[DeadLetter], derived: Sequence[Derived]) -> None:
+        """Dead letters and derived events, all acknowledged before the batch is saved (a
+        copy sent again after a crash is recognised downstream by its event id)."""
+        if not dead and not derived:
+            return
+        assert self.producer is not None
+        pending = []
+        for item in dead:
+            rec = item.record
+            headers = [("reason", item.reason.encode()), ("detail", item.detail.encode()),
+                       ("source", f"{rec.topic}:{rec.partition}:{rec.offset}".encode()),
+                       ("topic", rec.topic.encode()), ("partition", str(rec.partition).encode()),
+                       ("offset", str(rec.offset).encode())]
+            pending.append(await self.producer.send(
+                self.config.topics.deadletter, rec.value, rec.key, headers=headers))
+            self.metrics.deadlettered.labels(item.reason).inc()
+        for event in derived:
+            pending.append(await self.producer.send(
+                self.config.topics.name(event.topic), orjson.dumps(event.doc),
+                event.key.encode()))
+        if derived:
+            self.metrics.derived.inc(len(derived))
+        await asyncio.gather(*pending)
+
+
+def tune_gc() -> None:
+    """Fewer, later garbage collections once the worker is up.
+
+    A batch keeps its records and events alive until it is folded, so with the
+    default threshold (700 allocations) they survive several young collections and
+    are promoted, which then triggers full collections over every contact held.
+    Objects created at start-up are frozen out of collection altogether."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)

@@ -1,0 +1,68 @@
+"""Collectors serve exactly what they declare, and one failing collector blanks nothing else."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from ccpulse.exporters.catalog import EXPORTER_METRICS, collectors_for
+from ccpulse.exporters.collector import SiteCollector
+from ccpulse.exporters.collectors.base import Collector
+from ccpulse.exporters.exposition import Family
+from ccpulse.state.reader import SiteView
+from ccpulse.state.redis_store import RedisStore
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.metrics import MetricSpec
+from ccpulse.windows.registry import build_registry
+from tests.published import calls, fold, scrape
+
+REGISTRY = build_registry(EngineConfig())
+AGENT = (b'{"event_id":"g1","type":"agent.login","ts":1700000000000,"agent_id":"ann",'
+         b'"queue":"sales","channel":"voice"}')
+
+
+@pytest.fixture
+def published(redis_client: redis.Redis) -> redis.Redis:
+    waiting = (b'{"event_id":"x","type":"call.queued","ts":1700000100000,"contact_id":"w",'
+               b'"queue":"sales","channel":"voice"}')
+    abandoned = (b'{"event_id":"y","type":"call.abandoned","ts":1700000130000,"contact_id":"w",'
+                 b'"queue":"sales","channel":"voice"}')
+    values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"')]
+    fold(REGISTRY, RedisStore(redis_client, REGISTRY, "c"), values)
+    return redis_client
+
+
+def test_each_collector_serves_exactly_the_metrics_it_declares(published: redis.Redis) -> None:
+    collector = SiteCollector(published, "c", REGISTRY, event_clock=True)
+    families = collector.collect()
+    served = {f.spec.name for f in families if f.lines}
+    declared = {s.name for s in EXPORTER_METRICS} | {
+        s.name for c in collectors_for(REGISTRY) for s in c.specs}
+    assert served == declared - {"ccpulse_consumer_lag"}  # no high-water mark without Kafka
+    assert all(f.spec.name in declared for f in families)
+
+
+class Broken:
+    name = "broken"
+    specs: tuple[MetricSpec, ...] = ()
+
+    def collect(self, view: SiteView) -> list[Family]:
+        raise KeyError("data it cannot interpret")
+
+
+def test_a_failing_collector_is_left_out_and_named(published: redis.Redis,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    collectors: list[Collector] = [Broken(), *collectors_for(REGISTRY)]
+    m = scrape(published, REGISTRY, "c", collectors=collectors)
+    assert m[("ccpulse_collector_up", (("collector", "broken"),))] == 0
+    assert m[("ccpulse_collector_up", (("collector", "contacts"),))] == 1
+    assert m[("ccpulse_contacts_answered_total", (("channel", "voice"), ("queue", "sales")))] == 3
+    assert m[("ccpulse_contacts_abandoned_total", (("channel", "voice"), ("queue", "sales")))] == 1
+    assert "collector broken failed" in caplog.text
+
+
+def test_every_known_rejection_reason_is_served_from_zero(published: redis.Redis) -> None:
+    m = scrape(published, REGISTRY, "c")
+    reasons = {dict(labels)["reason"] for name, labels in m
+               if name == "ccpulse_events_rejected_total"}
+    assert reasons == set(REGISTRY.reasons)

@@ -1,0 +1,154 @@
+"""The fold worker's error policy, in process, against the real broker and Redis: a record
+that makes a domain raise is dead-lettered and the rest goes on; any other unexpected
+failure stops the worker with a clear message instead of retrying forever."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import pytest
+import redis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from ccpulse.devtools.embedded import Service, free_port
+from ccpulse.state.connect import RedisConfig
+from ccpulse.state.redis_store import RedisStore
+from ccpulse.stream.config import WorkerConfig
+from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.processor import Processor
+from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.worker import Fatal, FoldWorker
+from ccpulse.windows.agents.domain import AgentsDomain
+from ccpulse.windows.clock import clock_factory
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.contacts.voice import VoiceDomain
+from ccpulse.windows.registry import Registry
+from ccpulse.windows.store import Write
+from tests.stream.test_processor import BrittleDomain, script
+
+_names = itertools.count()
+CONFIG = EngineConfig()
+REGISTRY = Registry(CONFIG, [VoiceDomain(CONFIG), AgentsDomain(), BrittleDomain()])
+
+
+def worker_for(broker: Service, redis_server: Service, store_class: type[RedisStore] = RedisStore
+               ) -> tuple[FoldWorker, WorkerConfig, redis.Redis]:
+    name = f"w{next(_names)}x{free_port()}"
+    config = WorkerConfig(kafka=KafkaConfig(f"127.0.0.1:{broker.port}"),
+                          redis=RedisConfig(f"redis://127.0.0.1:{redis_server.port}/0"),
+                          topics=Topics(name), app_id=name, redis_prefix=name, partitions=2,
+                          clock="event", batch_size=7, session_timeout_s=4,
+                          web_port=free_port())
+    client = redis.Redis(port=redis_server.port)
+    store = store_class(client, REGISTRY, name)
+    processor = Processor(REGISTRY, store, clock_factory("event"))
+    inputs = config.topics.inputs(REGISTRY.topics())
+    return FoldWorker(config, processor, inputs), config, client
+
+
+async def produce(config: WorkerConfig, values: list[bytes]) -> None:
+    await ensure_topics(config.kafka, [*config.topics.inputs(REGISTRY.topics()),
+                                       config.topics.deadletter], config.partitions)
+    producer = AIOKafkaProducer(bootstrap_servers=config.kafka.servers())
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send(config.topics.name("calls"), value, key=b"k", partition=0)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def deadletters(config: WorkerConfig, expected: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(config.topics.deadletter, bootstrap_servers=config.kafka.servers(),
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        async with asyncio.timeout(20):
+            while len(found) < expected:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found.extend(records)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def meta(client: redis.Redis, config: WorkerConfig) -> dict[str, int]:
+    raw = client.hgetall(f"{config.redis_prefix}:{{{config.topics.name('calls')}:0}}:meta")
+    return {k.decode(): int(v) for k, v in raw.items()}
+
+
+def accounted(client: redis.Redis, config: WorkerConfig) -> int:
+    """Records applied, dropped as duplicates or rejected, as published."""
+    return sum(v for k, v in meta(client, config).items()
+               if k in ("processed", "duplicates") or k.startswith("rejected:"))
+
+
+def rejected(client: redis.Redis, config: WorkerConfig) -> int:
+    return sum(v for k, v in meta(client, config).items() if k.startswith("rejected:"))
+
+
+@pytest.mark.integration
+def test_a_record_that_raises_goes_to_the_dead_letter_topic_and_the_rest_goes_on(
+        broker: Service, redis_server: Service) -> None:
+    worker, config, client = worker_for(broker, redis_server)
+    calls = script(11, 30)
+    boom = orjson.dumps({"event_id": "b", "type": "test.boom", "ts": 1_700_000_000_000,
+                         "contact_id": "x"})
+    values = [*calls[:20], boom, *calls[20:]]
+
+    async def scenario() -> list[Any]:
+        await produce(config, values)
+        await worker.start()
+        task = asyncio.create_task(worker.run())
+        try:
+            async with asyncio.timeout(60):
+                while accounted(client, config) < len(values):
+                    await asyncio.sleep(0.2)
+            dead = await deadletters(config, rejected(client, config))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await worker.stop()
+        return dead
+
+    dead = asyncio.run(scenario())
+    boom_letters = [d for d in dead if dict(d.headers)["reason"] == b"processing_error"]
+    assert [d.value for d in boom_letters] == [boom]
+    assert b"RuntimeError: a bug" in dict(boom_letters[0].headers)["detail"]
+    published = meta(client, config)
+    assert published["rejected:processing_error"] == 1
+    assert "half_done" not in published
+    assert len(dead) == rejected(client, config), "each dead letter sent once"
+
+
+class FailingSave(RedisStore):
+    def save(self, writes: Sequence[Write]) -> list[bool]:
+        raise ValueError("a bug in saving")
+
+
+@pytest.mark.integration
+def test_an_unexpected_failure_stops_the_worker_with_one_clear_message(
+        broker: Service, redis_server: Service, caplog: pytest.LogCaptureFixture) -> None:
+    worker, config, _ = worker_for(broker, redis_server, FailingSave)
+
+    async def scenario() -> None:
+        await produce(config, script(3, 5))
+        await worker.start()
+        try:
+            async with asyncio.timeout(60):
+                await worker.run()
+        finally:
+            await worker.stop()
+
+    with caplog.at_level(logging.CRITICAL), pytest.raises(Fatal, match="a bug in saving"):
+        asyncio.run(scenario())
+    stops = [r for r in caplog.records if "the worker stops" in r.getMessage()]
+    assert len(stops) == 1
+    assert worker.not_ready() == "failed: a bug in saving"

@@ -1,0 +1,1 @@
+"""Agents: who is logged in to which queue, and who is paused."""

@@ -1,0 +1,44 @@
+"""The engine's configuration: what every domain needs to know, as plain values.
+
+``ccpulse.wiring`` builds it from the settings; tests build it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ccpulse.windows.policy import PolicyBook
+from ccpulse.windows.timeframes import Calendar
+
+STANDARD_WAIT_BOUNDS_S = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a contact is remembered in each stage."""
+
+    dedupe_ms: int = 15 * 60_000  # finished contacts, for dropping repeated events
+    max_wait_ms: int = 4 * 3_600_000  # waiting (or in service) longer: presumed lost
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that no input can push state past."""
+
+    max_contacts: int = 100_000  # contacts tracked per partition and domain
+    max_queues: int = 1_000  # distinct queues per partition; more fold into "other"
+    queue_allowlist: frozenset[str] = frozenset()  # when not empty: only these queues
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    policies: PolicyBook = field(default_factory=PolicyBook)
+    calendar: Calendar = field(default_factory=Calendar)
+    wait_bounds_s: tuple[float, ...] = STANDARD_WAIT_BOUNDS_S
+    voice: Retention = field(default_factory=Retention)
+    limits: Limits = field(default_factory=Limits)
+
+    def wait_bounds_ms(self) -> tuple[int, ...]:
+        """The wait histograms' bounds: the standard ones and every configured threshold."""
+        standard = {round(b * 1000) for b in self.wait_bounds_s}
+        return tuple(sorted(standard | set(self.policies.thresholds_ms())))

@@ -1,0 +1,339 @@
+"""Contact state: pairs each queue exit with its entry and credits the result.
+
+A contact is credited at the time it leaves the queue (answer, abandon or
+transfer), and so is its handle time once it ends: an answered contact is kept
+"in service" until its end arrives. Each applied event id is remembered on the
+contact for a while, so a repeated event is dropped as a duplicate instead of
+being counted twice.
+
+``apply`` runs once per event, so it is written to do as little as possible:
+one lookup per stage, limits cached per queue, one histogram bucket per wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ccpulse.windows.config import Limits, Retention
+from ccpulse.windows.contacts import family as f
+from ccpulse.windows.contacts.event import (
+    ABANDONED,
+    ANSWERED,
+    ENDED,
+    QUEUED,
+    TRANSFERRED,
+    UNMEASURED,
+    ContactEvent,
+)
+from ccpulse.windows.domain import Context, LiveKey, RecordKey
+from ccpulse.windows.outcome import APPLIED, DUPLICATE
+from ccpulse.windows.policy import PolicyBook
+
+WAITING: Final = "waiting"
+IN_SERVICE: Final = "in_service"  # answered, not ended yet
+LEFT_QUEUE: Final = "left"
+
+QueueKey = tuple[str, str]  # (queue, channel)
+
+REASONS: Final = {
+    "not_queued": "an answer, abandon or transfer for a contact never queued (or forgotten)",
+    "not_waiting": "an answer, abandon or transfer for a contact not waiting in that queue",
+    "already_waiting": "a contact queued again while it is still waiting",
+    "ended_while_waiting": "an end for a contact still waiting",
+    "answered_before_queued": "an answer dated before its contact was queued",
+    "abandoned_before_queued": "an abandon dated before its contact was queued",
+    "transferred_before_queued": "a transfer dated before its contact was queued",
+}
+
+
+class ContactRecord:
+    """One contact's state (a plain class with ``__slots__``: one is built per contact)."""
+
+    __slots__ = ("agent", "channel", "event_ids", "left_ms", "queue", "queued_ms", "stage",
+                 "stored", "touched_ms")
+
+    def __init__(self, queue: str, channel: str, queued_ms: int, stage: str, touched_ms: int,
+                 event_ids: list[str], left_ms: int = 0, agent: str = "") -> None:
+        self.queue = queue
+        self.channel = channel
+        self.queued_ms = queued_ms
+        self.stage = stage
+        self.touched_ms = touched_ms
+        self.event_ids = event_ids  # applied here, for dropping duplicates
+        self.left_ms = left_ms  # when it left the queue
+        self.agent = agent  # who answered it ("" if unknown)
+        self.stored = False  # in the last checkpoint (not itself saved)
+
+    def to_list(self) -> list[Any]:
+        """In the order of ``family.contact_records``."""
+        return [self.queue, self.channel, self.queued_ms, self.stage, self.touched_ms,
+                self.event_ids, self.left_ms, self.agent]
+
+    @classmethod
+    def from_list(cls, raw: list[Any]) -> ContactRecord:
+        queue, channel, queued_ms, stage, touched_ms, ids, left_ms, agent = raw
+        return cls(str(queue), str(channel), int(queued_ms), str(stage), int(touched_ms),
+                   [str(i) for i in ids], int(left_ms), str(agent or ""))
+
+    def copy(self) -> ContactRecord:
+        return ContactRecord.from_list(self.to_list())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ContactRecord) and self.to_list() == other.to_list()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"ContactRecord{self.to_list()!r}"
+
+
+class ContactTracker:
+    """The contacts of one partition and one domain (``name``: ``call`` or ``chat``, which
+    names its records and live entries)."""
+
+    def __init__(self, name: str, ctx: Context, policies: PolicyBook, retention: Retention,
+                 limits: Limits) -> None:
+        self.name = name
+        self.ctx = ctx
+        self.policies = policies
+        self.retention = retention
+        self.limits = limits
+        # each stage in the order its contacts were last touched (a touched contact is
+        # removed and inserted again, so it goes last), for expiry
+        self.waiting: dict[str, ContactRecord] = {}
+        self.in_service: dict[str, ContactRecord] = {}
+        self.finished: dict[str, ContactRecord] = {}
+        self._homes = {WAITING: self.waiting, IN_SERVICE: self.in_service,
+                       LEFT_QUEUE: self.finished}
+        self._limits: dict[QueueKey, tuple[int, int]] = {}  # threshold, short abandon (ms)
+        # live state per queue and channel: queue times of the waiting, count in service
+        self._waiting_at: dict[QueueKey, dict[str, int]] = {}
+        self._serving: dict[QueueKey, int] = {}
+        self._live_dirty: set[QueueKey] = set()
+        self.dirty: set[str] = set()  # contacts changed since the last checkpoint
+        self.dropped: set[str] = set()  # contacts forgotten since the last checkpoint
+
+    # -- applying events ---------------------------------------------------
+    def apply(self, event: ContactEvent) -> str:
+        """Apply one event; returns ``applied``, ``duplicate`` or a rejection reason."""
+        cid = event.contact_id
+        record = self.record(cid)
+        if record is not None and event.event_id in record.event_ids:
+            return DUPLICATE
+        queues = self.ctx.queues
+        queue = queues.queue(event.queue)
+        if queue is None:
+            return "queue_not_allowed"
+        event.queue = queue
+        if event.to_queue is not None:
+            to_queue = queues.queue(event.to_queue)
+            if to_queue is None:
+                return "queue_not_allowed"
+            event.to_queue = to_queue
+        kind = event.kind
+        if kind == QUEUED:
+            if record is not None and record.stage == WAITING:
+                return "already_waiting"
+            if record is None and self.count() >= self.limits.max_contacts:
+                return "entity_limit"
+            self._enqueue(cid, record, event.queue, event.channel, event)
+            return APPLIED
+        if kind == ENDED:
+            return self._end(cid, record, event)
+        if record is None:
+            return "not_queued"
+        if kind == TRANSFERRED and record.stage != WAITING:
+            # transferred after being answered: it simply enters the new queue
+            assert event.to_queue is not None
+            self._enqueue(cid, record, event.to_queue, event.channel, event)
+            return APPLIED
+        if record.stage != WAITING or record.queue != event.queue:
+            return "not_waiting"
+        wait_ms = event.ts_ms - record.queued_ms
+        if wait_ms < 0:
+            return f"{kind}_before_queued"
+        self._credit_exit(kind, record, event.ts_ms, wait_ms)
+        record.left_ms = event.ts_ms
+        if kind == TRANSFERRED:
+            assert event.to_queue is not None
+            self._enqueue(cid, record, event.to_queue, event.channel, event)
+        elif kind == ANSWERED:
+            record.agent = event.agent_id or ""
+            self._touch(cid, record, event, IN_SERVICE)
+        else:
+            self._touch(cid, record, event, LEFT_QUEUE)
+        return APPLIED
+
+    def _end(self, cid: str, record: ContactRecord | None, event: ContactEvent) -> str:
+        handle_ms = event.handle_ms
+        if record is None:  # its answer is unknown here: credit the end
+            series, at_ms = ("contact", event.queue, event.channel), event.ts_ms
+        elif record.stage == IN_SERVICE:
+            series, at_ms = ("contact", record.queue, record.channel), record.left_ms
+            if handle_ms == UNMEASURED:
+                handle_ms = max(0, event.ts_ms - record.left_ms)
+        elif record.stage == WAITING:
+            return "ended_while_waiting"
+        else:
+            series, at_ms = ("contact", record.queue, record.channel), event.ts_ms
+        if handle_ms != UNMEASURED:
+            values = self.ctx.windows.slot(series, at_ms)
+            values[f.HANDLED] += 1
+            values[f.HANDLE_MS] += handle_ms
+        if record is not None:
+            self._touch(cid, record, event, LEFT_QUEUE)
+        return APPLIED
+
+    def _credit_exit(self, kind: str, record: ContactRecord, ts_ms: int, wait_ms: int) -> None:
+        qkey = (record.queue, record.channel)
+        limits = self._limits.get(qkey)
+        if limits is None:
+            policy = self.policies.for_queue(record.queue, record.channel)
+            limits = self._limits[qkey] = (policy.threshold_ms, policy.short_abandon_ms)
+        threshold_ms, short_abandon_ms = limits
+        values = self.ctx.windows.slot(("contact", record.queue, record.channel), ts_ms)
+        if kind == ANSWERED:
+            values[f.OFFERED] += 1
+            values[f.ANSWERED] += 1
+            values[f.ANSWER_WAIT_MS] += wait_ms
+            if wait_ms <= threshold_ms:
+                values[f.ANSWERED_WITHIN] += 1
+            self.ctx.histograms.observe((f.ANSWER_WAIT, record.queue, record.channel), wait_ms)
+        elif kind == ABANDONED:
+            if wait_ms < short_abandon_ms:
+                values[f.SHORT_ABANDONED] += 1
+                return
+            values[f.OFFERED] += 1
+            values[f.ABANDONED] += 1
+            values[f.ABANDON_WAIT_MS] += wait_ms
+            if wait_ms <= threshold_ms:
+                values[f.ABANDONED_WITHIN] += 1
+            self.ctx.histograms.observe((f.ABANDON_WAIT, record.queue, record.channel), wait_ms)
+        else:
+            values[f.OFFERED] += 1
+            values[f.TRANSFERRED] += 1
+
+    def _enqueue(self, cid: str, record: ContactRecord | None, queue: str, channel: str,
+                 event: ContactEvent) -> None:
+        if record is None:  # a new contact
+            record = ContactRecord(queue, channel, event.ts_ms, WAITING, event.ts_ms,
+                                   [event.event_id])
+            self.waiting[cid] = record
+            self._join(cid, record)
+            self.dirty.add(cid)
+        else:
+            self._touch(cid, record, event, WAITING, (queue, channel))
+
+    def _touch(self, cid: str, record: ContactRecord, event: ContactEvent, stage: str,
+               requeue: QueueKey | None = None) -> None:
+        """Move the contact to ``stage`` (in another queue with ``requeue``, from now)."""
+        self._leave(cid, record)
+        del self._homes[record.stage][cid]
+        if requeue is not None:
+            record.queue, record.channel = requeue
+            record.queued_ms = event.ts_ms
+        record.stage = stage
+        if event.ts_ms > record.touched_ms:
+            record.touched_ms = event.ts_ms
+        record.event_ids.append(event.event_id)
+        self._homes[stage][cid] = record  # (re)inserted last: the most recently touched
+        self._join(cid, record)
+        self.dirty.add(cid)
+
+    # -- the live index ------------------------------------------------------------
+    def _join(self, cid: str, record: ContactRecord) -> None:
+        qkey = (record.queue, record.channel)
+        if record.stage == WAITING:
+            self._waiting_at.setdefault(qkey, {})[cid] = record.queued_ms
+            self._live_dirty.add(qkey)
+        elif record.stage == IN_SERVICE:
+            self._serving[qkey] = self._serving.get(qkey, 0) + 1
+            self._live_dirty.add(qkey)
+
+    def _leave(self, cid: str, record: ContactRecord) -> None:
+        qkey = (record.queue, record.channel)
+        if record.stage == WAITING:
+            waiting = self._waiting_at.get(qkey)
+            if waiting is not None:
+                waiting.pop(cid, None)
+                if not waiting:
+                    del self._waiting_at[qkey]
+            self._live_dirty.add(qkey)
+        elif record.stage == IN_SERVICE:
+            left = self._serving.get(qkey, 0) - 1
+            if left > 0:
+                self._serving[qkey] = left
+            else:
+                self._serving.pop(qkey, None)
+            self._live_dirty.add(qkey)
+
+    def _live_entry(self, qkey: QueueKey) -> dict[str, Any] | None:
+        waiting = self._waiting_at.get(qkey)
+        serving = self._serving.get(qkey, 0)
+        if not waiting and not serving:
+            return None
+        return {"w": sorted(waiting.values()) if waiting else [], "s": serving}
+
+    def live_changes(self) -> dict[LiveKey, Any]:
+        out: dict[LiveKey, Any] = {(self.name, *qkey): self._live_entry(qkey)
+                                   for qkey in self._live_dirty}
+        self._live_dirty.clear()
+        return out
+
+    def live_all(self) -> dict[LiveKey, Any]:
+        self._live_dirty.clear()
+        keys = set(self._waiting_at) | set(self._serving)
+        return {(self.name, *qkey): self._live_entry(qkey) for qkey in keys}
+
+    # -- time ----------------------------------------------------------------
+    def advance(self, now_ms: int) -> None:
+        """Forget finished contacts past the dedupe window and contacts presumed lost."""
+        self._drop_older(self.finished, now_ms - self.retention.dedupe_ms)
+        lost_service = self._drop_older(self.in_service, now_ms - self.retention.max_wait_ms)
+        lost_waiting = self._drop_older(self.waiting, now_ms - self.retention.max_wait_ms)
+        if lost_waiting:
+            self.ctx.count("expired_waiting", lost_waiting)
+        if lost_service:
+            self.ctx.count("expired_in_service", lost_service)
+
+    def _drop_older(self, records: dict[str, ContactRecord], cutoff_ms: int) -> int:
+        gone = []
+        for cid, record in records.items():
+            if record.touched_ms >= cutoff_ms:
+                break
+            gone.append(cid)
+        for cid in gone:
+            record = records.pop(cid)
+            self._leave(cid, record)
+            self.dirty.discard(cid)
+            if record.stored:
+                self.dropped.add(cid)
+        return len(gone)
+
+    # -- persistence -------------------------------------------------------------
+    def count(self) -> int:
+        return len(self.waiting) + len(self.in_service) + len(self.finished)
+
+    def record(self, cid: str) -> ContactRecord | None:
+        return self.waiting.get(cid) or self.in_service.get(cid) or self.finished.get(cid)
+
+    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
+        out: dict[RecordKey, list[Any] | None] = {(self.name, cid): None for cid in self.dropped}
+        for cid in self.dirty:
+            record = self.record(cid)
+            if record is not None:
+                record.stored = True
+                out[(self.name, cid)] = record.to_list()
+        self.dirty.clear()
+        self.dropped.clear()
+        return out
+
+    def restore(self, records: Mapping[str, list[Any]]) -> None:
+        loaded = sorted(((cid, ContactRecord.from_list(raw)) for cid, raw in records.items()),
+                        key=lambda item: item[1].touched_ms)
+        for cid, record in loaded:
+            record.stored = True
+            self._homes[record.stage][cid] = record
+            self._join(cid, record)
+        self._live_dirty.clear()
