@@ -10,6 +10,7 @@ Redis Cluster slot. ``COPY`` needs Redis 6.2 or newer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 
@@ -116,18 +117,26 @@ class RedisStore:
                                    reset_reason="; ".join(schema.problems))
         return loaded
 
-    def save(self, writes: Sequence[Write]) -> list[bool]:
+    def prepare(self, writes: Sequence[Write]) -> list[tuple[str, list[str], list[Any]]]:
+        """Each write as its partition, the script's keys and its encoded arguments."""
+        return [(write.partition_id,
+                 self.keys(write.partition_id, (*ALL_SECTIONS, *FIRST_LAYOUT_ONLY)),
+                 codec.save_arguments(write, write.reset)) for write in writes]
+
+    def execute(self, prepared: list[tuple[str, list[str], list[Any]]]) -> list[bool]:
         """All writes in one round trip, each its own atomic script call."""
         pipe = self.client.pipeline(transaction=False)
-        for write in writes:
-            self._save(keys=self.keys(write.partition_id, (*ALL_SECTIONS, *FIRST_LAYOUT_ONLY)),
-                       args=codec.save_arguments(write, write.reset), client=pipe)
-        new = [w.partition_id for w in writes if w.partition_id not in self._registered]
+        for _, keys, args in prepared:
+            self._save(keys=keys, args=args, client=pipe)
+        new = [pid for pid, _, _ in prepared if pid not in self._registered]
         if new:
             pipe.sadd(partitions_key(self.prefix), *new)
         replies = pipe.execute()
         self._registered.update(new)
-        return [reply == b"ok" for reply in replies[:len(writes)]]
+        return [reply == b"ok" for reply in replies[:len(prepared)]]
+
+    def save(self, writes: Sequence[Write]) -> list[bool]:
+        return self.execute(self.prepare(writes))
 
     def view(self, partition_id: str) -> View:
         return read_partition(self.client, self.prefix, partition_id, self.registry).view()

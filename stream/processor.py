@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ccpulse.stream.codec import decode
 from ccpulse.windows.clock import Clock, WallClock
@@ -77,6 +77,15 @@ class Folded:
     dead: list[DeadLetter] = field(default_factory=list)
     derived: list[Derived] = field(default_factory=list)
     resume: list[str] = field(default_factory=list)
+    folded_up_to: dict[str, int] = field(default_factory=dict)  # last offset, per partition
+
+
+@dataclass
+class Pending:
+    """A save prepared but not yet done: the writes, and their encoding for the store."""
+
+    writes: list[Write]
+    encoded: Any
 
 
 @dataclass(frozen=True)
@@ -116,9 +125,11 @@ class Processor:
         self._wall = WallClock()
         self._published: dict[str, int] = {}  # the offset each partition's view is at
         self._checkpointed_at: dict[str, float] = {}  # monotonic time of the last checkpoint
+        self._published_at: dict[str, float] = {}  # monotonic time of the last publication
         self._touched: set[str] = set()
         self._reset: set[str] = set()  # the next save replaces what is stored
         self._poisoned: dict[str, dict[int, str]] = {}  # offsets that raised, and why
+        self._sent: dict[str, int] = {}  # offsets whose dead letters went out (in this process)
 
     # -- ownership ---------------------------------------------------------------
     def state(self, partition_id: str) -> PartitionState:
@@ -140,11 +151,17 @@ class Processor:
             self.states[partition_id] = state
             self._published[partition_id] = stored.published_offset
             self._checkpointed_at[partition_id] = -float("inf")  # the first save is one
+            self._published_at[partition_id] = -float("inf")
             self._touched.add(partition_id)
             if stored.published_offset > stored.offset:
                 log.info("partition %s: folding offsets %d to %d again from its checkpoint",
                          partition_id, stored.offset + 1, stored.published_offset)
         return state
+
+    @property
+    def touched(self) -> bool:
+        """Whether a partition has changes not yet prepared for saving."""
+        return bool(self._touched)
 
     def replaying(self, partition_id: str) -> bool:
         """Whether the partition is still folding records it had published before."""
@@ -156,6 +173,7 @@ class Processor:
             self.clocks.pop(pid, None)
             self._published.pop(pid, None)
             self._checkpointed_at.pop(pid, None)
+            self._published_at.pop(pid, None)
             self._touched.discard(pid)
 
     # -- processing ----------------------------------------------------------------
@@ -174,7 +192,8 @@ class Processor:
         """Fold one partition's records; False if one raised (the partition was dropped)."""
         state = self.state(pid)
         applied_up_to = state.offset
-        sent_up_to = self._published[pid]  # what was sent up to here was sent before
+        # dead letters and derived events up to here went out before
+        sent_up_to = max(self._published[pid], self._sent.get(pid, -1))
         poisoned = self._poisoned.get(pid, {})
         registry, config = self.registry, self.config
         dead: list[DeadLetter] = []
@@ -233,7 +252,15 @@ class Processor:
         outbox.clear()
         state.expire()
         out.dead.extend(dead)
+        out.folded_up_to[pid] = state.offset
         return True
+
+    def sent(self, folded: Folded) -> None:
+        """What ``folded`` handed out has been sent: folding those records again (from a
+        checkpoint, in this process) sends nothing of them again."""
+        for pid, offset in folded.folded_up_to.items():
+            if offset > self._sent.get(pid, -1):
+                self._sent[pid] = offset
 
     def tick(self, partition_ids: Iterable[str] = ()) -> list[Derived]:
         """Move every owned partition to the current time (windows roll without events);
@@ -254,17 +281,33 @@ class Processor:
         """Publish every touched partition, with a checkpoint where one is due; returns
         the partitions another worker has taken over (their state is dropped: reload it
         and consume again from its checkpoint)."""
-        fenced = self._save(sorted(self._touched), checkpoint=False)
-        self._touched.clear()
-        return fenced
+        pending = self.prepare()
+        return self.settle(pending, self.execute(pending))
 
     def checkpoint(self, partition_ids: Iterable[str]) -> list[str]:
         """Checkpoint these partitions now (before giving them up: their next owner then
         has nothing to fold again)."""
-        return self._save([pid for pid in partition_ids if pid in self.states], checkpoint=True)
+        pending = self.prepare([pid for pid in partition_ids if pid in self.states],
+                               checkpoint=True)
+        return self.settle(pending, self.execute(pending))
 
-    def _save(self, partition_ids: Sequence[str], checkpoint: bool) -> list[str]:
+    # A save in three steps, so that the worker can fold the next batch while the store
+    # works: ``prepare`` (on the folding thread: it reads the state), ``execute`` (only the
+    # store: any thread), ``settle`` (on the folding thread again).
+    def prepare(self, partition_ids: Sequence[str] | None = None, checkpoint: bool = False,
+                hold_s: float = 0.0) -> Pending:
+        """Publications (and checkpoints where due) of the touched partitions, or of
+        ``partition_ids``, encoded for the store; the state counts them as saved.
+
+        With ``hold_s``, a touched partition published less than that long ago is left
+        for a later save: while a worker catches up, its partitions are published a few
+        times a second rather than after every batch."""
         now = time.monotonic()
+        if partition_ids is None:
+            held = {pid for pid in self._touched
+                    if hold_s and now - self._published_at[pid] < hold_s}
+            partition_ids = sorted(self._touched - held)
+            self._touched = held
         writes = []
         for pid in partition_ids:
             if self.replaying(pid):
@@ -272,25 +315,35 @@ class Processor:
             state = self.states[pid]
             due = checkpoint or now - self._checkpointed_at[pid] >= self.config.checkpoint_s
             published = state.publish()
-            writes.append(Write(pid, self._published[pid], published,
-                                state.checkpoint() if due else None, self._meta(pid),
-                                reset=pid in self._reset))
+            write = Write(pid, self._published[pid], published,
+                          state.checkpoint() if due else None, self._meta(pid),
+                          reset=pid in self._reset)
+            writes.append(write)
+            self._reset.discard(pid)
+            self._published[pid] = published.offset
+            self._published_at[pid] = now
+            if due:
+                self._checkpointed_at[pid] = now
+        return Pending(writes, self.store.prepare(writes) if writes else None)
+
+    def execute(self, pending: Pending) -> list[bool]:
+        return self.store.execute(pending.encoded) if pending.writes else []
+
+    def settle(self, pending: Pending, saved: Sequence[bool]) -> list[str]:
+        """Drop the partitions whose write was fenced off; returns them."""
         fenced = []
-        for write, saved in zip(writes, self.store.save(writes) if writes else [], strict=True):
+        for write, ok in zip(pending.writes, saved, strict=True):
             pid = write.partition_id
-            if not saved:
+            if not ok:
                 log.warning("partition %s was taken over by another worker; dropping it", pid)
                 self.forget([pid])
                 fenced.append(pid)
                 continue
-            self._reset.discard(pid)
-            self._published[pid] = write.published.offset
-            if write.checkpoint is not None:
-                self._checkpointed_at[pid] = now
-                poisoned = self._poisoned.get(pid)
-                if poisoned:  # a refold from this checkpoint on never reaches them
-                    for offset in [o for o in poisoned if o <= write.published.offset]:
-                        del poisoned[offset]
+            poisoned = self._poisoned.get(pid)
+            if write.checkpoint is not None and poisoned:
+                # a refold from this checkpoint on never reaches them
+                for offset in [o for o in poisoned if o <= write.published.offset]:
+                    del poisoned[offset]
         return fenced
 
     def _meta(self, pid: str) -> dict[str, int]:

@@ -36,7 +36,7 @@ from ccpulse.errors import Backoff
 from ccpulse.state.connect import UNAVAILABLE
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.metrics import WorkerMetrics
-from ccpulse.stream.processor import DeadLetter, Processor, RecordLike
+from ccpulse.stream.processor import DeadLetter, Pending, Processor, RecordLike
 from ccpulse.stream.web import WorkerWeb
 from ccpulse.windows.domain import Derived
 
@@ -77,6 +77,7 @@ class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
         async with self.worker.lock:
             if self.worker.fatal is None:
                 try:
+                    await self.worker.settle()
                     await asyncio.to_thread(self.worker.processor.checkpoint, pids)
                 except UNAVAILABLE as exc:  # the next owner folds again from the last one
                     log.warning("could not checkpoint revoked partitions (%s)", exc)
@@ -112,6 +113,7 @@ class FoldWorker:
         self.broker_backoff = Backoff("the Kafka broker", log)
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
         self._stopping = False
+        self._saving: tuple[Pending, asyncio.Task[list[bool]]] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -154,6 +156,7 @@ class FoldWorker:
         if self.consumer is not None and self.fatal is None and not self.lost_state:
             async with self.lock:
                 try:  # a clean stop leaves nothing to fold again
+                    await self.settle()
                     await asyncio.to_thread(self.processor.checkpoint,
                                             list(self.processor.states))
                 except UNAVAILABLE as exc:
@@ -193,6 +196,7 @@ class FoldWorker:
                     timeout_ms=round(self.config.batch_within_s * 1000),
                     max_records=self.config.batch_size)
                 if not fetched:
+                    await self._idle()
                     continue
                 batch = {(tp.topic, tp.partition): records for tp, records in fetched.items()}
                 await self.dispatch(batch)
@@ -215,6 +219,9 @@ class FoldWorker:
 
     def _unavailable(self, exc: BaseException) -> None:
         """What was folded but not saved is gone from memory: take it up again from Redis."""
+        if self._saving is not None:
+            self._saving[1].cancel()  # its thread finishes on its own; nothing waits for it
+            self._saving = None
         backoff = self.store_backoff if isinstance(exc, UNAVAILABLE) else self.broker_backoff
         backoff.failed(exc)
         (self.metrics.store_up if backoff is self.store_backoff else self.metrics.broker_up).set(0)
@@ -250,18 +257,52 @@ class FoldWorker:
 
     # -- one batch -------------------------------------------------------------------------------
     async def fold_and_save(self, batch: Batch) -> None:
+        """Fold a batch, send what it produced, and start saving it; the store works while
+        the next batch is fetched and folded (saves stay in order: each waits for the one
+        before it)."""
         started = time.perf_counter()
         async with self.lock:
             folded = self.processor.fold(batch)
             await self._send(folded.dead, folded.derived)
-            fenced = await asyncio.to_thread(self.processor.save)
-            for pid in [*fenced, *folded.resume]:  # consume again from the checkpoint
-                tp = tp_of(pid)
-                if self.consumer is not None and tp in self.consumer.assignment():
-                    await self.resume(tp)
+            self.processor.sent(folded)
+            # a full batch means more is waiting: publish a few times a second, not per batch;
+            # but a batch that sent dead letters is saved now, so that a crash cannot make
+            # them be sent again (derived events are recognised downstream anyway)
+            full = sum(len(records) for records in batch.values()) >= self.config.batch_size
+            hold = full and not folded.dead
+            pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0)
+            await self.settle()
+            self._saving = (pending, asyncio.create_task(
+                asyncio.to_thread(self.processor.execute, pending)))
+            await self._consume_again(folded.resume)
         self.metrics.batches.inc()
         self.metrics.records.inc(sum(len(records) for records in batch.values()))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    async def _idle(self) -> None:
+        """Nothing to fold: see how the last save went, and publish what a catch-up held."""
+        if self._saving is not None and self._saving[1].done():
+            async with self.lock:
+                await self.settle()
+        if self.processor.touched and self._saving is None:
+            async with self.lock:
+                pending = self.processor.prepare()
+                self._saving = (pending, asyncio.create_task(
+                    asyncio.to_thread(self.processor.execute, pending)))
+
+    async def settle(self) -> None:
+        """Wait for the save under way, if any (its failure is raised here)."""
+        saving, self._saving = self._saving, None
+        if saving is not None:
+            pending, task = saving
+            fenced = self.processor.settle(pending, await task)
+            await self._consume_again(fenced)
+
+    async def _consume_again(self, partition_ids: list[str]) -> None:
+        for pid in partition_ids:  # from the checkpoint: taken over, or a record raised
+            tp = tp_of(pid)
+            if self.consumer is not None and tp in self.consumer.assignment():
+                await self.resume(tp)
 
     async def tick(self) -> None:
         """Move time on for every owned partition and save (windows roll without events)."""
@@ -271,9 +312,11 @@ class FoldWorker:
         self.metrics.partitions.set(len(owned))
         async with self.lock:
             try:
+                await self.settle()
                 derived = self.processor.tick(owned)
                 await self._send([], derived)
-                await asyncio.to_thread(self.processor.save)
+                fenced = await asyncio.to_thread(self.processor.save)
+                await self._consume_again(fenced)
             except Exception as exc:
                 if not retriable(exc):
                     raise
@@ -312,4 +355,4 @@ def tune_gc() -> None:
     are promoted, which then triggers full collections over every contact held.
     Objects created at start-up are frozen out of collection altogether."""
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 100)
+    gc.set_threshold(100_000, 50, 1000)

@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ccpulse.windows.families import FamilySpec, SeriesKey, Vec, add_into, is_empty, subtract_into
+from ccpulse.windows.families import (
+    FamilySpec,
+    SeriesKey,
+    Vec,
+    add_into,
+    canonical,
+    is_empty,
+    subtract_into,
+)
 from ccpulse.windows.timeframes import BUCKET_MS, Calendar, WindowKind, WindowSpec, bucket_of
 
 TotalKey = tuple[str, SeriesKey]  # (window, series)
@@ -48,7 +56,7 @@ class WindowSet:
         self.days: dict[SeriesKey, dict[int, Vec]] = {}
         self.totals: dict[str, dict[SeriesKey, Vec]] = {w.name: {} for w in windows}
         self.pending: dict[SeriesKey, dict[int, Vec]] = {}
-        self.dirty_totals: set[TotalKey] = set()
+        self.dirty_series: set[SeriesKey] = set()  # whose window totals changed
         self.dirty_buckets: set[BucketKey] = set()
 
     @property
@@ -61,7 +69,8 @@ class WindowSet:
 
     # -- credits ---------------------------------------------------------------
     def slot(self, series: SeriesKey, ts_ms: int) -> Vec:
-        """The vector a credit to ``series`` at ``ts_ms`` adds into."""
+        """The vector a credit to ``series`` at ``ts_ms`` adds into (``series`` best a
+        canonical tuple, see ``families.canonical``)."""
         if ts_ms > self.now_ms:
             ts_ms = self.now_ms
         bucket = ts_ms - ts_ms % BUCKET_MS  # bucket_of, inline: once per credit
@@ -81,8 +90,10 @@ class WindowSet:
         oldest_day = self.oldest_kept_day_ms
         day_of: dict[int, int] = {}
         starts = self.starts
+        dirty = self.dirty_series
         for series, per_bucket in self.pending.items():
             family = self.families[series[0]]
+            dirty.add(series)
             for bucket, delta in per_bucket.items():
                 if self._sliding[family.name] and bucket >= oldest_minute:
                     self._add_bucket(self.minutes, MINUTE, series, bucket, delta)
@@ -100,7 +111,6 @@ class WindowSet:
                             totals[series] = list(delta)
                         else:
                             add_into(total, delta)
-                        self.dirty_totals.add((window, series))
         self.pending = {}
 
     def _add_bucket(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
@@ -147,11 +157,11 @@ class WindowSet:
                     subtract_into(total, values)
             if is_empty(total):
                 del totals[series]
-            self.dirty_totals.add((window, series))
+            self.dirty_series.add(series)
 
     def _reset(self, window: str) -> None:
         totals = self.totals[window]
-        self.dirty_totals.update((window, series) for series in totals)
+        self.dirty_series.update(totals)
         totals.clear()
 
     def _prune(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
@@ -170,8 +180,12 @@ class WindowSet:
         return self.totals[window].get(series) or self.families[series[0]].empty()
 
     def drain_totals(self) -> dict[TotalKey, Vec | None]:
-        out = {k: self.totals[k[0]].get(k[1]) for k in self.dirty_totals}
-        self.dirty_totals.clear()
+        """Every window total of the series changed since the last drain (None: gone)."""
+        out: dict[TotalKey, Vec | None] = {}
+        for series in self.dirty_series:
+            for window in self.families[series[0]].windows:
+                out[(window, series)] = self.totals[window].get(series)
+        self.dirty_series = set()
         return out
 
     def drain_buckets(self) -> dict[BucketKey, Vec | None]:
@@ -187,8 +201,8 @@ class WindowSet:
                 buckets: Iterable[tuple[BucketKey, Vec]]) -> None:
         for (window, series), values in totals:
             if window in self.totals and series[0] in self.families:
-                self.totals[window][series] = values
+                self.totals[window][canonical(series)] = values
         for (granularity, series, start), values in buckets:
             if series[0] in self.families:
                 target = self.minutes if granularity == MINUTE else self.days
-                target.setdefault(series, {})[start] = values
+                target.setdefault(canonical(series), {})[start] = values

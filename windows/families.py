@@ -92,6 +92,15 @@ def remap(values: Sequence[Any], positions: list[int] | None, default: Any = 0) 
     return [values[p] if 0 <= p < len(values) else default for p in positions]
 
 
+_canonical: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def canonical(key: tuple[str, ...]) -> tuple[str, ...]:
+    """The one tuple object for ``key``: dictionaries keyed by canonical tuples find them by
+    identity, without comparing their strings (series, histogram keys)."""
+    return _canonical.setdefault(key, key)
+
+
 def add_into(target: Vec, delta: Vec) -> None:
     for i, value in enumerate(delta):
         if value:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from ccpulse.windows.families import canonical
+
 HistogramKey = tuple[str, ...]  # (histogram name, *label values)
 
 
@@ -117,6 +119,7 @@ class Histograms:
                 resets.append(f"{'/'.join(key)}: bounds changed from "
                               f"{list(histogram.bounds_ms)} to {list(spec.bounds_ms)} ms")
                 carried = Histogram(spec.bounds_ms)
+            key = canonical(key)
             if carried is not histogram:
                 self.dirty.add(key)  # published again with its new bounds
             self.items[key] = carried

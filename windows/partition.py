@@ -17,7 +17,7 @@ rather than once per event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +107,7 @@ class PartitionState:
             self.notes.extend(f"histogram {r}: started again" for r in resets)
         for state in self.states:
             state.restore(stored.records)
+        self._appliers: list[Callable[[Event], str]] = [s.apply for s in self.states]
         self.position = 0  # of the event being applied, in the batch given to ``apply``
         self._complete = True  # the next publication replaces what is stored
 
@@ -131,11 +132,11 @@ class PartitionState:
         If a domain raises, ``position`` is the event that made it raise."""
         rejected: list[tuple[int, str]] = []
         applied = duplicates = 0
-        states = self.states
+        appliers = self._appliers
         ctx = self.ctx
         for i, event in enumerate(events):
             self.position = ctx.position = i
-            outcome = states[event.domain].apply(event)
+            outcome = appliers[event.domain](event)
             if outcome == APPLIED:
                 applied += 1
             elif outcome == DUPLICATE:

@@ -9,7 +9,7 @@ families, histograms and records exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ccpulse.windows.agents.domain import AgentsDomain
@@ -24,6 +24,8 @@ from ccpulse.windows.metrics import MetricSpec
 from ccpulse.windows.outcome import ENVELOPE_REASONS
 from ccpulse.windows.timeframes import CONTACT_WINDOWS, WindowSpec
 
+Decoder = Callable[[dict[str, Any], EventType, str, int], Event]
+
 
 class Registry:
     def __init__(self, config: EngineConfig, domains: Sequence[Domain],
@@ -31,7 +33,7 @@ class Registry:
         self.config = config
         self.domains = list(domains)
         self.windows = windows
-        self._types: dict[str, tuple[int, EventType]] = {}
+        self._types: dict[str, tuple[int, EventType, Decoder]] = {}
         self.families: dict[str, FamilySpec] = {}
         self.histograms: dict[str, HistogramSpec] = {}
         self.records: dict[str, RecordSpec] = {}
@@ -43,7 +45,7 @@ class Registry:
             for etype in domain.types:
                 if etype.type in self._types:
                     raise ValueError(f"event type {etype.type} is claimed twice")
-                self._types[etype.type] = (index, etype)
+                self._types[etype.type] = (index, etype, domain.decode)
             for family in domain.families:
                 _claim(self.families, family.name, family)
                 missing = set(family.windows) - window_names
@@ -67,7 +69,7 @@ class Registry:
 
     def topics(self) -> list[str]:
         """Every topic suffix an event type is sent to."""
-        return sorted({etype.topic for _, etype in self._types.values()})
+        return sorted({entry[1].topic for entry in self._types.values()})
 
     def route(self, doc: dict[str, Any]) -> tuple[str, str | None]:
         """The topic suffix and key of an event document (the key None where the document
@@ -103,8 +105,8 @@ class Registry:
         if not (type(event_id) is str and 0 < len(event_id) <= MAX_NAME_LENGTH
                 and event_id.isprintable()):
             event_id = text(doc, "event_id")
-        index, etype = entry
-        event = self.domains[index].decode(doc, etype, event_id, ts_ms)
+        index, etype, decoder = entry
+        event = decoder(doc, etype, event_id, ts_ms)
         event.domain = index
         return event
 

@@ -38,10 +38,15 @@ class PartitionStore(Protocol):
     def load(self, partition_id: str) -> StoredPartition:
         """The last checkpoint, with the newest published offset."""
 
-    def save(self, writes: Sequence[Write]) -> list[bool]:
+    def prepare(self, writes: Sequence[Write]) -> Any:
+        """The writes encoded for ``execute``: after this, the caller may change the state
+        the writes were taken from."""
+
+    def execute(self, prepared: Any) -> list[bool]:
         """Apply each write atomically (a publication and, given a checkpoint, that
         publication as the new checkpoint); False where the published offset was no
-        longer the expected one, and nothing of that write was applied."""
+        longer the expected one, and nothing of that write was applied. May run on
+        another thread than ``prepare``."""
 
     def view(self, partition_id: str) -> View:
         """The published view, as a reader sees it."""
@@ -80,8 +85,14 @@ class MemoryStore:
             buckets=list(buckets.items()), histograms=list(view.histograms.items()),
             records=by_spec, counters=view.counters, published_offset=published)
 
+    def prepare(self, writes: Sequence[Write]) -> list[Write]:
+        return copy.deepcopy(list(writes))
+
+    def execute(self, prepared: list[Write]) -> list[bool]:
+        return [self._save(write) for write in prepared]
+
     def save(self, writes: Sequence[Write]) -> list[bool]:
-        return [self._save(write) for write in writes]
+        return self.execute(self.prepare(writes))
 
     def _save(self, write: Write) -> bool:
         pid = write.partition_id
@@ -91,7 +102,7 @@ class MemoryStore:
         if write.reset:
             view = self.views[pid] = View()
             self.checkpoints.pop(pid, None)
-        published = copy.deepcopy(write.published)
+        published = write.published
         view.offset, view.now_ms = published.offset, published.now_ms
         view.counters = published.counters
         if published.live_complete:
@@ -102,8 +113,8 @@ class MemoryStore:
         self.extra_meta.setdefault(pid, {}).update(write.extra_meta)
         if write.checkpoint is not None:
             _, buckets, records = self.checkpoints.get(pid, (View(), {}, {}))
-            _apply(buckets, copy.deepcopy(write.checkpoint.buckets))
-            _apply(records, copy.deepcopy(write.checkpoint.records))
+            _apply(buckets, write.checkpoint.buckets)
+            _apply(records, write.checkpoint.records)
             self.checkpoints[pid] = (copy.deepcopy(view), buckets, records)
         return True
 

@@ -70,10 +70,11 @@ def records(values: Sequence[bytes]) -> list[Record]:
 
 
 def run(store: PartitionStore, log: list[Record], batch: int, stops: Mapping[int, bool],
-        registry: Registry = REGISTRY) -> list[DeadLetter]:
+        registry: Registry = REGISTRY, hold: bool = False) -> list[DeadLetter]:
     """Fold the log in batches as a worker would (seeking back where the processor asks);
     before batch ``i`` in ``stops``, stop (after a checkpoint if its value is True) and take
-    up again with a new processor, as a restart would."""
+    up again with a new processor, as a restart would. With ``hold``, publish as a worker
+    catching up does: only the first batch after a take-up, then at the end."""
     dead: list[DeadLetter] = []
 
     def processor() -> Processor:
@@ -91,11 +92,14 @@ def run(store: PartitionStore, log: list[Record], batch: int, stops: Mapping[int
         chunk = log[position:position + batch]
         folded = current.fold({("calls", 0): chunk})
         dead.extend(folded.dead)
-        assert current.save() == []
+        current.sent(folded)
+        pending = current.prepare(hold_s=3600.0 if hold and not folded.dead else 0.0)
+        assert current.settle(pending, current.execute(pending)) == []
         position += len(chunk)
         if PID in folded.resume:
             position = current.state(PID).offset + 1
         i += 1
+    assert current.save() == []
     return dead
 
 
@@ -115,14 +119,14 @@ def new_store(request: pytest.FixtureRequest) -> Callable[[], PartitionStore]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), contacts=st.integers(1, 100), batch=st.integers(1, 40),
-       stops=st.dictionaries(st.integers(0, 60), st.booleans(), max_size=6))
+       stops=st.dictionaries(st.integers(0, 60), st.booleans(), max_size=6), hold=st.booleans())
 def test_stopping_and_taking_up_again_changes_nothing(
         new_store: Callable[[], PartitionStore], seed: int, contacts: int, batch: int,
-        stops: dict[int, bool]) -> None:
+        stops: dict[int, bool], hold: bool) -> None:
     log = records(script(seed, contacts))
     straight, interrupted = new_store(), new_store()
     dead_straight = run(straight, log, batch, {})
-    dead_interrupted = run(interrupted, log, batch, stops)
+    dead_interrupted = run(interrupted, log, batch, stops, hold=hold)
     assert interrupted.view(PID) == straight.view(PID)
     assert [(d.record.offset, d.reason) for d in dead_interrupted] == \
         [(d.record.offset, d.reason) for d in dead_straight]
@@ -220,7 +224,7 @@ def test_a_record_that_raises_is_dead_lettered_and_the_rest_is_exact(batch: int)
     with_boom = records([*calls[:middle], boom, *calls[middle:]])
     without = records([*calls[:middle], b'{"type": "nothing"}', *calls[middle:]])
     store, reference = MemoryStore(), MemoryStore()
-    dead = run(store, with_boom, batch, {}, brittle)
+    dead = run(store, with_boom, batch, {}, brittle, hold=True)
     run(reference, without, batch, {}, brittle)
     assert [(d.record.offset, d.reason) for d in dead if d.reason == "processing_error"] == \
         [(middle, "processing_error")]

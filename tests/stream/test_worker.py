@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -28,7 +27,6 @@ from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.contacts.voice import VoiceDomain
 from ccpulse.windows.registry import Registry
-from ccpulse.windows.store import Write
 from tests.stream.test_processor import BrittleDomain, script
 
 _names = itertools.count()
@@ -129,7 +127,7 @@ def test_a_record_that_raises_goes_to_the_dead_letter_topic_and_the_rest_goes_on
 
 
 class FailingSave(RedisStore):
-    def save(self, writes: Sequence[Write]) -> list[bool]:
+    def execute(self, prepared: list[tuple[str, list[str], list[Any]]]) -> list[bool]:
         raise ValueError("a bug in saving")
 
 

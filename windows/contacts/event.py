@@ -53,7 +53,7 @@ def decode_contact(doc: dict[str, Any], type_: str, kind: str, event_id: str, ts
     queue: Any = doc.get("queue")
     if not (type(contact_id) is str and type(queue) is str
             and 0 < len(contact_id) <= MAX_NAME_LENGTH and 0 < len(queue) <= MAX_NAME_LENGTH
-            and (contact_id + queue).isprintable()):
+            and contact_id.isprintable() and queue.isprintable()):
         contact_id = text(doc, key_field)
         queue = text(doc, "queue")
     agent_id: Any = doc.get("agent_id")

@@ -27,6 +27,8 @@ from ccpulse.windows.contacts.event import (
     ContactEvent,
 )
 from ccpulse.windows.domain import Context, LiveKey, RecordKey
+from ccpulse.windows.events import Event
+from ccpulse.windows.families import canonical
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 from ccpulse.windows.policy import PolicyBook
 
@@ -50,8 +52,8 @@ REASONS: Final = {
 class ContactRecord:
     """One contact's state (a plain class with ``__slots__``: one is built per contact)."""
 
-    __slots__ = ("agent", "channel", "event_ids", "left_ms", "queue", "queued_ms", "stage",
-                 "stored", "touched_ms")
+    __slots__ = ("agent", "channel", "event_ids", "left_ms", "queue", "queued_ms", "slot",
+                 "stage", "stored", "touched_ms")
 
     def __init__(self, queue: str, channel: str, queued_ms: int, stage: str, touched_ms: int,
                  event_ids: list[str], left_ms: int = 0, agent: str = "") -> None:
@@ -64,6 +66,7 @@ class ContactRecord:
         self.left_ms = left_ms  # when it left the queue
         self.agent = agent  # who answered it ("" if unknown)
         self.stored = False  # in the last checkpoint (not itself saved)
+        self.slot: QueueSlot | None = None  # its queue's slot (not itself saved)
 
     def to_list(self) -> list[Any]:
         """In the order of ``family.contact_records``."""
@@ -88,17 +91,53 @@ class ContactRecord:
         return f"ContactRecord{self.to_list()!r}"
 
 
+class QueueSlot:
+    """What the tracker keeps per queue and channel: the keys it credits under (canonical
+    tuples, found by identity), the policy's limits, and the live entry's contents."""
+
+    __slots__ = (
+        "abandon_hist",
+        "answer_hist",
+        "channel",
+        "key",
+        "queue",
+        "series",
+        "serving",
+        "short_abandon_ms",
+        "threshold_ms",
+        "waiting",
+    )
+
+    def __init__(self, queue: str, channel: str, threshold_ms: int,
+                 short_abandon_ms: int) -> None:
+        self.queue = queue
+        self.channel = channel
+        self.key = (queue, channel)
+        self.series = canonical((f.CONTACT.name, queue, channel))
+        self.answer_hist = canonical((f.ANSWER_WAIT, queue, channel))
+        self.abandon_hist = canonical((f.ABANDON_WAIT, queue, channel))
+        self.threshold_ms = threshold_ms
+        self.short_abandon_ms = short_abandon_ms
+        self.waiting: dict[str, int] = {}  # contact id -> queue time, of those waiting
+        self.serving = 0  # answered and not ended
+
+
 class ContactTracker:
     """The contacts of one partition and one domain (``name``: ``call`` or ``chat``, which
-    names its records and live entries)."""
+    names its records and live entries). It is the voice domain's state as it stands."""
 
     def __init__(self, name: str, ctx: Context, policies: PolicyBook, retention: Retention,
                  limits: Limits) -> None:
         self.name = name
         self.ctx = ctx
+        self.windows = ctx.windows
+        self.histograms = ctx.histograms
+        self.queues = ctx.queues
+        self._admitted = ctx.queues.admitted  # the guard's own set: its fast path, inline
         self.policies = policies
         self.retention = retention
         self.limits = limits
+        self.records: dict[str, ContactRecord] = {}  # every contact, for one lookup per event
         # each stage in the order its contacts were last touched (a touched contact is
         # removed and inserted again, so it goes last), for expiry
         self.waiting: dict[str, ContactRecord] = {}
@@ -106,58 +145,67 @@ class ContactTracker:
         self.finished: dict[str, ContactRecord] = {}
         self._homes = {WAITING: self.waiting, IN_SERVICE: self.in_service,
                        LEFT_QUEUE: self.finished}
-        self._limits: dict[QueueKey, tuple[int, int]] = {}  # threshold, short abandon (ms)
-        # live state per queue and channel: queue times of the waiting, count in service
-        self._waiting_at: dict[QueueKey, dict[str, int]] = {}
-        self._serving: dict[QueueKey, int] = {}
-        self._live_dirty: set[QueueKey] = set()
+        self._slots: dict[QueueKey, QueueSlot] = {}
+        self._live_dirty: set[QueueSlot] = set()  # whose live entry may have changed
         self.dirty: set[str] = set()  # contacts changed since the last checkpoint
         self.dropped: set[str] = set()  # contacts forgotten since the last checkpoint
 
+    def slot_of(self, queue: str, channel: str) -> QueueSlot:
+        slot = self._slots.get((queue, channel))
+        if slot is None:
+            policy = self.policies.for_queue(queue, channel)
+            slot = self._slots[(queue, channel)] = QueueSlot(
+                queue, channel, policy.threshold_ms, policy.short_abandon_ms)
+        return slot
+
     # -- applying events ---------------------------------------------------
-    def apply(self, event: ContactEvent) -> str:
+    def apply(self, event: Event) -> str:
         """Apply one event; returns ``applied``, ``duplicate`` or a rejection reason."""
+        assert isinstance(event, ContactEvent)
         cid = event.contact_id
-        record = self.record(cid)
+        record = self.records.get(cid)
         if record is not None and event.event_id in record.event_ids:
             return DUPLICATE
-        queues = self.ctx.queues
-        queue = queues.queue(event.queue)
-        if queue is None:
-            return "queue_not_allowed"
-        event.queue = queue
-        if event.to_queue is not None:
-            to_queue = queues.queue(event.to_queue)
-            if to_queue is None:
+        if event.queue not in self._admitted:
+            queue = self.queues.queue(event.queue)
+            if queue is None:
                 return "queue_not_allowed"
-            event.to_queue = to_queue
+            event.queue = queue
         kind = event.kind
         if kind == QUEUED:
             if record is not None and record.stage == WAITING:
                 return "already_waiting"
-            if record is None and self.count() >= self.limits.max_contacts:
+            if record is None and len(self.records) >= self.limits.max_contacts:
                 return "entity_limit"
-            self._enqueue(cid, record, event.queue, event.channel, event)
+            self._enqueue(cid, record, self.slot_of(event.queue, event.channel), event)
             return APPLIED
         if kind == ENDED:
             return self._end(cid, record, event)
         if record is None:
             return "not_queued"
-        if kind == TRANSFERRED and record.stage != WAITING:
-            # transferred after being answered: it simply enters the new queue
+        if kind == TRANSFERRED:
             assert event.to_queue is not None
-            self._enqueue(cid, record, event.to_queue, event.channel, event)
-            return APPLIED
+            if event.to_queue not in self._admitted:
+                to_queue = self.queues.queue(event.to_queue)
+                if to_queue is None:
+                    return "queue_not_allowed"
+                event.to_queue = to_queue
+            if record.stage != WAITING:
+                # transferred after being answered: it simply enters the new queue
+                self._enqueue(cid, record, self.slot_of(event.to_queue, event.channel), event)
+                return APPLIED
         if record.stage != WAITING or record.queue != event.queue:
             return "not_waiting"
         wait_ms = event.ts_ms - record.queued_ms
         if wait_ms < 0:
             return f"{kind}_before_queued"
-        self._credit_exit(kind, record, event.ts_ms, wait_ms)
+        slot = record.slot
+        assert slot is not None
+        self._credit_exit(kind, slot, event.ts_ms, wait_ms)
         record.left_ms = event.ts_ms
         if kind == TRANSFERRED:
             assert event.to_queue is not None
-            self._enqueue(cid, record, event.to_queue, event.channel, event)
+            self._enqueue(cid, record, self.slot_of(event.to_queue, event.channel), event)
         elif kind == ANSWERED:
             record.agent = event.agent_id or ""
             self._touch(cid, record, event, IN_SERVICE)
@@ -168,70 +216,72 @@ class ContactTracker:
     def _end(self, cid: str, record: ContactRecord | None, event: ContactEvent) -> str:
         handle_ms = event.handle_ms
         if record is None:  # its answer is unknown here: credit the end
-            series, at_ms = ("contact", event.queue, event.channel), event.ts_ms
-        elif record.stage == IN_SERVICE:
-            series, at_ms = ("contact", record.queue, record.channel), record.left_ms
-            if handle_ms == UNMEASURED:
-                handle_ms = max(0, event.ts_ms - record.left_ms)
-        elif record.stage == WAITING:
-            return "ended_while_waiting"
+            series = self.slot_of(event.queue, event.channel).series
+            at_ms = event.ts_ms
         else:
-            series, at_ms = ("contact", record.queue, record.channel), event.ts_ms
+            stage = record.stage
+            if stage == WAITING:
+                return "ended_while_waiting"
+            slot = record.slot
+            assert slot is not None
+            series = slot.series
+            if stage == IN_SERVICE:
+                at_ms = record.left_ms
+                if handle_ms == UNMEASURED:
+                    handle_ms = max(0, event.ts_ms - record.left_ms)
+            else:
+                at_ms = event.ts_ms
         if handle_ms != UNMEASURED:
-            values = self.ctx.windows.slot(series, at_ms)
+            values = self.windows.slot(series, at_ms)
             values[f.HANDLED] += 1
             values[f.HANDLE_MS] += handle_ms
         if record is not None:
             self._touch(cid, record, event, LEFT_QUEUE)
         return APPLIED
 
-    def _credit_exit(self, kind: str, record: ContactRecord, ts_ms: int, wait_ms: int) -> None:
-        qkey = (record.queue, record.channel)
-        limits = self._limits.get(qkey)
-        if limits is None:
-            policy = self.policies.for_queue(record.queue, record.channel)
-            limits = self._limits[qkey] = (policy.threshold_ms, policy.short_abandon_ms)
-        threshold_ms, short_abandon_ms = limits
-        values = self.ctx.windows.slot(("contact", record.queue, record.channel), ts_ms)
+    def _credit_exit(self, kind: str, slot: QueueSlot, ts_ms: int, wait_ms: int) -> None:
+        values = self.windows.slot(slot.series, ts_ms)
         if kind == ANSWERED:
             values[f.OFFERED] += 1
             values[f.ANSWERED] += 1
             values[f.ANSWER_WAIT_MS] += wait_ms
-            if wait_ms <= threshold_ms:
+            if wait_ms <= slot.threshold_ms:
                 values[f.ANSWERED_WITHIN] += 1
-            self.ctx.histograms.observe((f.ANSWER_WAIT, record.queue, record.channel), wait_ms)
+            self.histograms.observe(slot.answer_hist, wait_ms)
         elif kind == ABANDONED:
-            if wait_ms < short_abandon_ms:
+            if wait_ms < slot.short_abandon_ms:
                 values[f.SHORT_ABANDONED] += 1
                 return
             values[f.OFFERED] += 1
             values[f.ABANDONED] += 1
             values[f.ABANDON_WAIT_MS] += wait_ms
-            if wait_ms <= threshold_ms:
+            if wait_ms <= slot.threshold_ms:
                 values[f.ABANDONED_WITHIN] += 1
-            self.ctx.histograms.observe((f.ABANDON_WAIT, record.queue, record.channel), wait_ms)
+            self.histograms.observe(slot.abandon_hist, wait_ms)
         else:
             values[f.OFFERED] += 1
             values[f.TRANSFERRED] += 1
 
-    def _enqueue(self, cid: str, record: ContactRecord | None, queue: str, channel: str,
+    def _enqueue(self, cid: str, record: ContactRecord | None, slot: QueueSlot,
                  event: ContactEvent) -> None:
         if record is None:  # a new contact
-            record = ContactRecord(queue, channel, event.ts_ms, WAITING, event.ts_ms,
+            record = ContactRecord(slot.queue, slot.channel, event.ts_ms, WAITING, event.ts_ms,
                                    [event.event_id])
-            self.waiting[cid] = record
+            record.slot = slot
+            self.records[cid] = self.waiting[cid] = record
             self._join(cid, record)
             self.dirty.add(cid)
         else:
-            self._touch(cid, record, event, WAITING, (queue, channel))
+            self._touch(cid, record, event, WAITING, slot)
 
     def _touch(self, cid: str, record: ContactRecord, event: ContactEvent, stage: str,
-               requeue: QueueKey | None = None) -> None:
+               requeue: QueueSlot | None = None) -> None:
         """Move the contact to ``stage`` (in another queue with ``requeue``, from now)."""
         self._leave(cid, record)
         del self._homes[record.stage][cid]
         if requeue is not None:
-            record.queue, record.channel = requeue
+            record.slot = requeue
+            record.queue, record.channel = requeue.queue, requeue.channel
             record.queued_ms = event.ts_ms
         record.stage = stage
         if event.ts_ms > record.touched_ms:
@@ -241,50 +291,51 @@ class ContactTracker:
         self._join(cid, record)
         self.dirty.add(cid)
 
-    # -- the live index ------------------------------------------------------------
+    # -- live entries ------------------------------------------------------------
     def _join(self, cid: str, record: ContactRecord) -> None:
-        qkey = (record.queue, record.channel)
-        if record.stage == WAITING:
-            self._waiting_at.setdefault(qkey, {})[cid] = record.queued_ms
-            self._live_dirty.add(qkey)
-        elif record.stage == IN_SERVICE:
-            self._serving[qkey] = self._serving.get(qkey, 0) + 1
-            self._live_dirty.add(qkey)
+        stage = record.stage
+        if stage == LEFT_QUEUE:
+            return
+        slot = record.slot
+        assert slot is not None
+        if stage == WAITING:
+            slot.waiting[cid] = record.queued_ms
+        else:
+            slot.serving += 1
+        self._live_dirty.add(slot)
 
     def _leave(self, cid: str, record: ContactRecord) -> None:
-        qkey = (record.queue, record.channel)
-        if record.stage == WAITING:
-            waiting = self._waiting_at.get(qkey)
-            if waiting is not None:
-                waiting.pop(cid, None)
-                if not waiting:
-                    del self._waiting_at[qkey]
-            self._live_dirty.add(qkey)
-        elif record.stage == IN_SERVICE:
-            left = self._serving.get(qkey, 0) - 1
-            if left > 0:
-                self._serving[qkey] = left
-            else:
-                self._serving.pop(qkey, None)
-            self._live_dirty.add(qkey)
+        stage = record.stage
+        if stage == LEFT_QUEUE:
+            return
+        slot = record.slot
+        assert slot is not None
+        if stage == WAITING:
+            del slot.waiting[cid]
+        else:
+            slot.serving -= 1
+        self._live_dirty.add(slot)
 
-    def _live_entry(self, qkey: QueueKey) -> dict[str, Any] | None:
-        waiting = self._waiting_at.get(qkey)
-        serving = self._serving.get(qkey, 0)
-        if not waiting and not serving:
+    def _live_entry(self, slot: QueueSlot) -> dict[str, Any] | None:
+        """When each waiting contact was queued (``w``, oldest first) and how many answered
+        contacts have not ended (``s``); counts and ages are left to the reader, who knows
+        what time it is. ``None`` for a queue with neither."""
+        if not slot.waiting and not slot.serving:
             return None
-        return {"w": sorted(waiting.values()) if waiting else [], "s": serving}
+        return {"w": sorted(slot.waiting.values()), "s": slot.serving}
 
     def live_changes(self) -> dict[LiveKey, Any]:
-        out: dict[LiveKey, Any] = {(self.name, *qkey): self._live_entry(qkey)
-                                   for qkey in self._live_dirty}
-        self._live_dirty.clear()
+        if not self._live_dirty:
+            return {}
+        out: dict[LiveKey, Any] = {(self.name, slot.queue, slot.channel): self._live_entry(slot)
+                                   for slot in self._live_dirty}
+        self._live_dirty = set()
         return out
 
     def live_all(self) -> dict[LiveKey, Any]:
-        self._live_dirty.clear()
-        keys = set(self._waiting_at) | set(self._serving)
-        return {(self.name, *qkey): self._live_entry(qkey) for qkey in keys}
+        self._live_dirty = set()
+        return {(self.name, slot.queue, slot.channel): self._live_entry(slot)
+                for slot in self._slots.values() if slot.waiting or slot.serving}
 
     # -- time ----------------------------------------------------------------
     def advance(self, now_ms: int) -> None:
@@ -305,6 +356,7 @@ class ContactTracker:
             gone.append(cid)
         for cid in gone:
             record = records.pop(cid)
+            del self.records[cid]
             self._leave(cid, record)
             self.dirty.discard(cid)
             if record.stored:
@@ -313,15 +365,15 @@ class ContactTracker:
 
     # -- persistence -------------------------------------------------------------
     def count(self) -> int:
-        return len(self.waiting) + len(self.in_service) + len(self.finished)
+        return len(self.records)
 
     def record(self, cid: str) -> ContactRecord | None:
-        return self.waiting.get(cid) or self.in_service.get(cid) or self.finished.get(cid)
+        return self.records.get(cid)
 
     def record_changes(self) -> dict[RecordKey, list[Any] | None]:
         out: dict[RecordKey, list[Any] | None] = {(self.name, cid): None for cid in self.dropped}
         for cid in self.dirty:
-            record = self.record(cid)
+            record = self.records.get(cid)
             if record is not None:
                 record.stored = True
                 out[(self.name, cid)] = record.to_list()
@@ -329,11 +381,14 @@ class ContactTracker:
         self.dropped.clear()
         return out
 
-    def restore(self, records: Mapping[str, list[Any]]) -> None:
-        loaded = sorted(((cid, ContactRecord.from_list(raw)) for cid, raw in records.items()),
+    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
+        loaded = sorted(((cid, ContactRecord.from_list(raw))
+                         for cid, raw in records.get(self.name, {}).items()),
                         key=lambda item: item[1].touched_ms)
         for cid, record in loaded:
             record.stored = True
+            record.slot = self.slot_of(record.queue, record.channel)
             self._homes[record.stage][cid] = record
+            self.records[cid] = record
             self._join(cid, record)
-        self._live_dirty.clear()
+        self._live_dirty = set()

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ccpulse.windows.config import EngineConfig
-from ccpulse.windows.contacts.event import ContactEvent, decode_contact
+from ccpulse.windows.contacts.event import decode_contact
 from ccpulse.windows.contacts.family import CONTACT, contact_records, wait_histograms
 from ccpulse.windows.contacts.metrics import METRICS
 from ccpulse.windows.contacts.tracker import REASONS, ContactTracker
-from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
+from ccpulse.windows.domain import Context, EventType
 from ccpulse.windows.events import Event
 from ccpulse.windows.families import FamilySpec, RecordSpec
 from ccpulse.windows.histograms import HistogramSpec
@@ -42,30 +42,6 @@ class VoiceDomain:
                ts_ms: int) -> Event:
         return decode_contact(doc, etype.type, etype.kind, event_id, ts_ms, etype.key)
 
-    def new_state(self, ctx: Context) -> VoiceState:
-        return VoiceState(ContactTracker("call", ctx, self.config.policies, self.config.voice,
-                                         self.config.limits))
-
-
-class VoiceState:
-    def __init__(self, tracker: ContactTracker) -> None:
-        self.tracker = tracker
-
-    def apply(self, event: Event) -> str:
-        assert isinstance(event, ContactEvent)
-        return self.tracker.apply(event)
-
-    def advance(self, now_ms: int) -> None:
-        self.tracker.advance(now_ms)
-
-    def live_changes(self) -> dict[LiveKey, Any]:
-        return self.tracker.live_changes()
-
-    def live_all(self) -> dict[LiveKey, Any]:
-        return self.tracker.live_all()
-
-    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
-        return self.tracker.record_changes()
-
-    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
-        self.tracker.restore(records.get("call", {}))
+    def new_state(self, ctx: Context) -> ContactTracker:
+        return ContactTracker("call", ctx, self.config.policies, self.config.voice,
+                              self.config.limits)

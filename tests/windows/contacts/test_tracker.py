@@ -189,7 +189,7 @@ def test_records_round_trip_through_a_checkpoint() -> None:
                           Ev("answered", 9, "b", agent_id="ann")])
     saved = {cid: raw for (_, cid), raw in tracker.record_changes().items() if raw is not None}
     again = new_tracker()
-    again.restore(saved)
+    again.restore({"call": saved})
     assert again.live_all() == tracker.live_all()
     assert again.record("b") == tracker.record("b") and again.record("b").agent == "ann"
 
