@@ -353,10 +353,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Repeats(logging.Filter):
+    """Lets a message through once a minute: the Kafka client logs every failed connection
+    attempt, which would otherwise be a line every few hundred milliseconds while a broker
+    is away. The next one through says how many were held back."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self.seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg))
+        last, held = self.seen.get(key, (-self.every_s, 0))
+        if record.created - last < self.every_s:
+            self.seen[key] = (last, held + 1)
+            return False
+        self.seen[key] = (record.created, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last minute)"
+        return True
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        repeats = Repeats()
+        for name in ("aiokafka", "kafka"):
+            logging.getLogger(name).addFilter(repeats)
     try:
         args.run(args)
     except CcpulseError as exc:

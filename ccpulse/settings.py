@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ccpulse.errors import ConfigError
+from ccpulse.windows.business import parse_spans
 from ccpulse.windows.policy import AbandonPolicy
 
 ENV_PREFIX = "CCPULSE_"
@@ -36,6 +38,37 @@ class ChannelPolicy(BaseModel):
 
 class QueuePolicy(ChannelPolicy):
     channels: dict[str, ChannelPolicy] = Field(default_factory=dict)
+    calendar: str | None = None  # the business hours its tickets' clocks run on
+
+
+class CalendarHours(BaseModel):
+    """A ``[calendars.NAME]`` table: opening hours per weekday, local to ``timezone``."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    timezone: str | None = None  # default: the site's
+    monday: str = "closed"
+    tuesday: str = "closed"
+    wednesday: str = "closed"
+    thursday: str = "closed"
+    friday: str = "closed"
+    saturday: str = "closed"
+    sunday: str = "closed"
+    holidays: list[str] = Field(default_factory=list)
+
+    @field_validator("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                     "sunday")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_spans(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        for day in value:
+            date.fromisoformat(day)
+        return value
 
 
 class Settings(BaseSettings):
@@ -81,6 +114,8 @@ class Settings(BaseSettings):
     abandon_policy: AbandonPolicy = AbandonPolicy.NEGATIVE
     short_abandon_s: float = Field(default=0.0, ge=0)
     queues: dict[str, QueuePolicy] = Field(default_factory=dict)
+    # business hours: [calendars.NAME]; "site" is the site's own (CcpulseNoEvents uses it)
+    calendars: dict[str, CalendarHours] = Field(default_factory=dict)
 
     # retention and bounds
     dedupe_s: float = Field(default=900.0, gt=0)
@@ -158,19 +193,20 @@ def read_toml(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"CCPULSE_CONFIG: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(doc) - {"site", "queues"}
+    unknown = set(doc) - {"site", "queues", "calendars"}
     if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected [site] and "
-                          "[queues.NAME]")
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected [site], "
+                          "[queues.NAME] and [calendars.NAME]")
     site = doc.get("site", {})
-    known = set(Settings.model_fields) - {"queues"}
+    known = set(Settings.model_fields) - {"queues", "calendars"}
     typos = sorted(set(site) - known)
     if typos:
         raise ConfigError(f"{path}: [site] has unknown key(s) {typos}; see the README's "
                           "configuration table")
     values: dict[str, Any] = dict(site)
-    if "queues" in doc:
-        values["queues"] = doc["queues"]
+    for table in ("queues", "calendars"):
+        if table in doc:
+            values[table] = doc[table]
     return values
 
 
@@ -185,10 +221,10 @@ def load_settings(**overrides: Any) -> Settings:
             loc = [str(part) for part in error["loc"]]
             name = loc[0] if loc else "?"
             shown = "<hidden>" if "password" in name else repr(error.get("input"))
-            if name == "queues":
+            if name in ("queues", "calendars"):
                 table = ".".join(loc[1:-1]) if len(loc) > 2 else ".".join(loc[1:])
                 key = loc[-1] if len(loc) > 2 else ""
-                where = f"{path}: [queues.{table}] {key}".rstrip()
+                where = f"{path}: [{name}.{table}] {key}".rstrip()
             elif name in overrides:
                 where = f"--{name.replace('_', '-')}"
             elif f"{ENV_PREFIX}{name.upper()}" in os.environ:

@@ -9,6 +9,7 @@ from ccpulse.state.connect import RedisConfig
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.processor import ProcessorConfig
+from ccpulse.windows.business import DAYS, BusinessCalendar
 from ccpulse.windows.config import EngineConfig, Limits, Retention
 from ccpulse.windows.policy import PolicyBook, ServiceLevelPolicy
 from ccpulse.windows.registry import Registry, build_registry
@@ -36,8 +37,25 @@ def policies(settings: Settings) -> PolicyBook:
     return PolicyBook(default, queues, channels)
 
 
+def calendars(settings: Settings) -> dict[str, BusinessCalendar]:
+    """The configured business-hours calendars; "site" defaults to Monday to Friday,
+    08:00-18:00 in the site's time zone."""
+    out = {"site": BusinessCalendar.from_hours(
+        "site", settings.timezone, dict.fromkeys(DAYS[:5], "08:00-18:00"))}
+    for name, hours in settings.calendars.items():
+        week = {day: getattr(hours, day) for day in DAYS}
+        out[name] = BusinessCalendar.from_hours(name, hours.timezone or settings.timezone, week,
+                                                hours.holidays)
+    for queue, policy in settings.queues.items():
+        if policy.calendar is not None and policy.calendar not in out:
+            raise ConfigError(f"[queues.{queue}] calendar: no [calendars.{policy.calendar}] "
+                              f"(known: {sorted(out)})")
+    return out
+
+
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
+        calendars=calendars(settings),
         policies=policies(settings),
         calendar=Calendar(settings.timezone, settings.interval_minutes),
         voice=Retention(dedupe_ms=round(settings.dedupe_s * 1000),

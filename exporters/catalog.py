@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ccpulse.exporters.collectors.agents import AgentsCollector
 from ccpulse.exporters.collectors.base import Collector
+from ccpulse.exporters.collectors.calendars import CalendarsCollector
 from ccpulse.exporters.collectors.contacts import ContactsCollector
 from ccpulse.exporters.collectors.health import HealthCollector
 from ccpulse.windows.metrics import GAUGE, MetricSpec, check_unique
@@ -35,6 +36,8 @@ def collectors_for(registry: Registry) -> list[Collector]:
         collectors.append(ContactsCollector(registry.config.policies))
     if "agents" in names:
         collectors.append(AgentsCollector())
+    if registry.config.calendars:
+        collectors.append(CalendarsCollector(registry.config.calendars))
     collectors.append(HealthCollector(list(registry.reasons)))
     return collectors
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Set up if needed, then run the checks: ruff, mypy and the whole test suite
-# (unit, property and integration tests against a real broker and Redis server).
+# Set up if needed, then run the checks: ruff, mypy, the import contract and the whole
+# test suite (unit, property and integration tests against a real broker, Redis servers
+# and Prometheus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-# Prometheus/promtool and docker-compose (to validate the compose file) for the deploy tests
+# Prometheus (promtool) and Alertmanager (amtool) for the deployment tests
 missing=""
 command -v promtool >/dev/null || missing="$missing prometheus"
-command -v docker-compose >/dev/null || missing="$missing docker-compose"
+command -v amtool >/dev/null || missing="$missing prometheus-alertmanager"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "test: installing$missing"

@@ -9,7 +9,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from ccpulse.errors import CcpulseError
+from ccpulse.errors import Backoff, CcpulseError
 from ccpulse.stream.kafka import KafkaConfig
 
 log = logging.getLogger(__name__)
@@ -25,19 +25,20 @@ async def ensure_topics(kafka: KafkaConfig, names: list[str], partitions: int,
     admin = AIOKafkaAdminClient(**kafka.client_options())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    delay = 0.25
+    backoff = Backoff(f"the Kafka broker at {kafka.bootstrap}", log, cap_s=5.0)
     while True:
         try:
             await admin.start()
             break
-        except KafkaConnectionError:
+        except KafkaConnectionError as exc:
+            delay = backoff.failed(exc)
             if loop.time() + delay > deadline:
                 await admin.close()
                 raise BrokerUnreachable(
                     f"no Kafka broker answered at {kafka.bootstrap} within {timeout_s:.0f} s "
                     "(CCPULSE_KAFKA_BOOTSTRAP)") from None
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    backoff.succeeded()
     try:
         existing = set(await admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
@@ -47,3 +48,20 @@ async def ensure_topics(kafka: KafkaConfig, names: list[str], partitions: int,
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
+
+
+async def wait_for_broker(kafka: KafkaConfig) -> None:
+    """Wait, however long it takes, until the broker answers (one log line when it does
+    not, one when it does)."""
+    backoff = Backoff(f"the Kafka broker at {kafka.bootstrap}", log)
+    while True:
+        admin = AIOKafkaAdminClient(**kafka.client_options())
+        try:
+            await admin.start()
+        except KafkaConnectionError as exc:
+            await admin.close()
+            await asyncio.sleep(backoff.failed(exc))
+            continue
+        await admin.close()
+        backoff.succeeded()
+        return

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ccpulse.windows.business import BusinessCalendar
 from ccpulse.windows.policy import PolicyBook
 from ccpulse.windows.timeframes import Calendar
 
@@ -37,6 +39,8 @@ class EngineConfig:
     wait_bounds_s: tuple[float, ...] = STANDARD_WAIT_BOUNDS_S
     voice: Retention = field(default_factory=Retention)
     limits: Limits = field(default_factory=Limits)
+    # business-hours calendars by name ("site": the site's opening hours)
+    calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
 
     def wait_bounds_ms(self) -> tuple[int, ...]:
         """The wait histograms' bounds: the standard ones and every configured threshold."""

@@ -59,3 +59,49 @@ def test_ctrl_c_exits_130() -> None:
     time.sleep(2)
     process.send_signal(signal.SIGINT)
     assert process.wait(20) == 130
+
+
+def run_for(seconds: float, *args: str, **env: str) -> tuple[int, str]:
+    """Run a long-lived command, interrupt it like Ctrl-C, return its code and output."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CCPULSE_")}
+    process = subprocess.Popen([sys.executable, "-m", "ccpulse", *args],
+                               env={**clean, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    time.sleep(seconds)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    return process.returncode, output
+
+
+def test_a_worker_waits_for_an_unreachable_broker_saying_so_once() -> None:
+    code, output = run_for(8, "worker", CCPULSE_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+                           CCPULSE_REDIS_URL="redis://127.0.0.1:1/0",
+                           CCPULSE_WORKER_WEB_PORT=str(free_port()))
+    assert code == 130, output
+    assert output.count("unavailable (") == 1, output
+    assert output.count("Unable connect") <= 1 and "Traceback" not in output, output
+
+
+def test_an_exporter_without_redis_says_so_once_and_serves_that() -> None:
+    import urllib.request
+
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CCPULSE_")}
+    process = subprocess.Popen([sys.executable, "-m", "ccpulse", "exporter", "--port",
+                                str(port)], env={**clean, "CCPULSE_REDIS_URL": "redis://127.0.0.1:1/0"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        bodies = []
+        while len(bodies) < 5 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
+                    bodies.append(response.read().decode())
+            except OSError:
+                time.sleep(0.2)
+        assert len(bodies) == 5 and all("ccpulse_redis_up 0" in b for b in bodies)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert output.count("unavailable (") == 1, output
+    assert process.returncode == 130 and "Traceback" not in output, output

@@ -64,3 +64,31 @@ def test_demo_serves_every_queue_within_30_s_and_stops_cleanly() -> None:
                                                   output)]
     assert len(embedded_ports) == 2, output[:500]
     assert not any(port_open(p) for p in [port, *embedded_ports]), "a service is still listening"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("stop", [signal.SIGHUP, signal.SIGTERM, signal.SIGKILL])
+def test_the_demos_children_die_with_it(stop: signal.Signals) -> None:
+    """A closed terminal (SIGHUP), a plain kill (SIGTERM) or a hard one (SIGKILL): no
+    broker, Redis, worker, exporter or simulator is left holding a port."""
+    import psutil
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCPULSE_")}
+    demo = subprocess.Popen([sys.executable, "-m", "ccpulse", "demo", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert port_open(port), "the demo's exporter did not come up"
+        children = psutil.Process(demo.pid).children(recursive=True)
+        assert len(children) >= 5, [c.name() for c in children]
+        demo.send_signal(stop)
+        demo.wait(30)
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"left running after {stop.name}: {[p.cmdline() for p in alive]}"
+        assert not port_open(port)
+    finally:
+        if demo.poll() is None:
+            demo.kill()

@@ -1,0 +1,304 @@
+"""The Grafana dashboards, written as code: ``python -m ccpulse.devtools.dashboards``
+writes them to ``deploy/grafana/dashboards`` (a test keeps the files identical).
+
+Every panel has a description and one unit; every query goes through the
+``datasource`` variable (no hard-coded data source); colours that judge a queue
+compare it with its own target; figures over channels are weighted sums, never
+averages of averages; windows longer than the served ones come from counters,
+which carry each queue's own threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+Q = 'queue=~"$queue",channel=~"$channel"'  # the usual selection
+GREEN, ORANGE, RED = "green", "orange", "red"
+
+
+@dataclass
+class Target:
+    expr: str
+    legend: str
+
+
+@dataclass
+class Panel:
+    title: str
+    description: str
+    kind: str  # stat, timeseries or table
+    unit: str
+    targets: list[Target]
+    width: int = 6
+    height: int = 6
+    thresholds: list[tuple[str, float | None]] = field(default_factory=list)
+    decimals: int | None = None
+
+    def render(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
+        defaults: dict[str, Any] = {"unit": self.unit}
+        if self.decimals is not None:
+            defaults["decimals"] = self.decimals
+        if self.thresholds:
+            defaults["thresholds"] = {"mode": "absolute", "steps": [
+                {"color": color, "value": value} for color, value in self.thresholds]}
+            defaults["color"] = {"mode": "thresholds"}
+        else:
+            defaults["color"] = {"mode": "fixed" if self.kind == "stat" else "palette-classic",
+                                 "fixedColor": "blue"}
+        panel: dict[str, Any] = {
+            "id": panel_id, "type": self.kind, "title": self.title,
+            "description": self.description, "datasource": DATASOURCE,
+            "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
+            "targets": [{"refId": chr(ord("A") + i), "datasource": DATASOURCE,
+                         "expr": t.expr, "legendFormat": t.legend}
+                        for i, t in enumerate(self.targets)],
+            "fieldConfig": {"defaults": defaults, "overrides": []},
+        }
+        if self.kind == "stat":
+            panel["options"] = {
+                "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                "colorMode": "background" if self.thresholds else "value",
+                "graphMode": "none", "textMode": "value_and_name",
+                "orientation": "horizontal", "justifyMode": "center"}
+        elif self.kind == "timeseries":
+            panel["options"] = {"legend": {"displayMode": "list", "placement": "bottom"},
+                                "tooltip": {"mode": "multi"}}
+        return panel
+
+
+def variable(name: str, label: str, metric: str) -> dict[str, Any]:
+    return {"name": name, "label": label, "type": "query", "datasource": DATASOURCE,
+            "query": {"query": f"label_values({metric}, {name})", "refId": name},
+            "definition": f"label_values({metric}, {name})", "multi": True,
+            "includeAll": True, "allValue": ".*", "refresh": 2, "sort": 1,
+            "current": {"text": "All", "value": "$__all"}}
+
+
+DATASOURCE_VARIABLE = {"name": "datasource", "label": "Data source", "type": "datasource",
+                       "query": "prometheus", "current": {}, "hide": 0}
+
+
+def dashboard(uid: str, title: str, description: str, panels: Iterable[Panel],
+              variables: Iterable[dict[str, Any]] = (), refresh: str = "10s") -> dict[str, Any]:
+    rendered, x, y, row_height = [], 0, 0, 0
+    for i, panel in enumerate(panels, start=1):
+        if x + panel.width > 24:
+            x, y, row_height = 0, y + row_height, 0
+        rendered.append(panel.render(i, x, y))
+        x += panel.width
+        row_height = max(row_height, panel.height)
+    return {
+        "uid": uid, "title": title, "description": description, "tags": ["ccpulse"],
+        "timezone": "browser", "schemaVersion": 39, "version": 1, "editable": False,
+        "refresh": refresh, "time": {"from": "now-3h", "to": "now"},
+        "annotations": {"list": []},
+        "links": [{"type": "dashboards", "tags": ["ccpulse"], "asDropdown": True,
+                   "title": "ccpulse", "includeVars": True, "keepTime": True}],
+        "templating": {"list": [DATASOURCE_VARIABLE, *variables]},
+        "panels": rendered,
+    }
+
+
+QUEUE_VARIABLES = (variable("queue", "Queue", "ccpulse_service_level_ratio"),
+                   variable("channel", "Channel", "ccpulse_service_level_ratio"))
+AGAINST_TARGET = [(RED, None), (ORANGE, -0.2), (GREEN, 0.0)]
+
+
+def sl_vs_target(window: str) -> str:
+    return (f'ccpulse_service_level_ratio{{window="{window}",{Q}}} '
+            "- on(queue, channel) group_left() ccpulse_service_level_target_ratio")
+
+
+def wallboard() -> dict[str, Any]:
+    by = "{{queue}} {{channel}}"
+    return dashboard("ccpulse-wallboard", "ccpulse wallboard",
+                     "Each queue now: service level against its own target, waiting contacts "
+                     "and today's volumes.", [
+        Panel("Service level, last 15 min", "Share of contacts answered within the queue's "
+              "threshold over the last 15 minutes, by the queue's abandon policy.", "stat",
+              "percentunit", [Target(f'ccpulse_service_level_ratio{{window="15m",{Q}}}', by)],
+              width=12, height=8, decimals=0),
+        Panel("Against its own target", "Service level minus the queue's own target, in "
+              "points: green at or above target, orange below it, red 20 points below.",
+              "stat", "percentunit", [Target(sl_vs_target("15m"), by)], width=12, height=8,
+              thresholds=AGAINST_TARGET, decimals=0),
+        Panel("Speed of answer, last 15 min", "Mean wait of the contacts answered in the "
+              "last 15 minutes.", "stat", "s",
+              [Target(f'ccpulse_average_speed_of_answer_seconds{{window="15m",{Q}}}', by)],
+              decimals=0),
+        Panel("Waiting now", "Contacts waiting in the queue at this moment.", "stat", "short",
+              [Target(f"ccpulse_contacts_waiting{{{Q}}}", by)]),
+        Panel("Waiting longer than the threshold", "Contacts waiting now whose wait already "
+              "exceeds the queue's threshold: they will count against the service level.",
+              "stat", "short", [Target(f"ccpulse_contacts_waiting_over_threshold{{{Q}}}", by)]),
+        Panel("Oldest waiting", "How long the longest-waiting contact of each queue has "
+              "waited so far.", "stat", "s", [Target(f"ccpulse_oldest_waiting_seconds{{{Q}}}",
+                                                     by)], decimals=0),
+        Panel("Offered today", "Contacts that left the queue today (answered, abandoned or "
+              "transferred; short abandons excluded).", "stat", "short",
+              [Target(f'ccpulse_window_contacts_offered{{window="today",{Q}}}', by)]),
+        Panel("Abandoned today", "Contacts that hung up while waiting today (short abandons "
+              "excluded).", "stat", "short",
+              [Target(f'ccpulse_window_contacts_abandoned{{window="today",{Q}}}', by)]),
+        Panel("Agents available", "Agents logged in to the queue, not paused and not on a "
+              "contact of it (queues that send agent events).", "stat", "short",
+              [Target('ccpulse_agents_available{queue=~"$queue"}', "{{queue}}")]),
+        Panel("Abandon ratio, last 15 min", "Abandoned / offered over the last 15 minutes.",
+              "stat", "percentunit",
+              [Target(f'ccpulse_abandon_ratio{{window="15m",{Q}}}', by)], decimals=0),
+    ], QUEUE_VARIABLES, refresh="5s")
+
+
+def queue_detail() -> dict[str, Any]:
+    by = "{{queue}} {{channel}}"
+    within_30m = (f"sum by (queue, channel) (increase(ccpulse_contacts_answered_within_"
+                  f"threshold_total{{{Q}}}[30m]))")
+    handled_30m = (f"sum by (queue, channel) (increase(ccpulse_contacts_answered_total{{{Q}}}"
+                   f"[30m]) + increase(ccpulse_contacts_abandoned_total{{{Q}}}[30m]))")
+    return dashboard("ccpulse-queue-detail", "ccpulse queue detail",
+                     "One queue over the day: service level by window, volumes, waits and "
+                     "handle time.", [
+        Panel("Service level by window", "The served windows side by side, with the queue's "
+              "own target.", "timeseries", "percentunit", [
+                  Target(f"ccpulse_service_level_ratio{{{Q}}}", "{{queue}} {{window}}"),
+                  Target('ccpulse_service_level_target_ratio{queue=~"$queue",'
+                         'channel=~"$channel"}', "{{queue}} target")], width=12, height=8),
+        Panel("Service level over 30 min", "From the counters, so any window works: answered "
+              "within each queue's own threshold / (answered + abandoned), the negative "
+              "abandon policy.", "timeseries", "percentunit",
+              [Target(f"{within_30m} / {handled_30m}", by)], width=12, height=8),
+        Panel("Offered, answered, abandoned (15 min)", "Contacts that left the queue in the "
+              "last 15 minutes, and how.", "timeseries", "short", [
+                  Target(f'ccpulse_window_contacts_offered{{window="15m",{Q}}}',
+                         "{{queue}} offered"),
+                  Target(f'ccpulse_window_contacts_answered{{window="15m",{Q}}}',
+                         "{{queue}} answered"),
+                  Target(f'ccpulse_window_contacts_abandoned{{window="15m",{Q}}}',
+                         "{{queue}} abandoned")], width=12),
+        Panel("Offered in the current interval", "Contacts offered since the start of the "
+              "current 15- or 30-minute interval (site time).", "timeseries", "short",
+              [Target(f'ccpulse_window_contacts_offered{{window="interval",{Q}}}', by)],
+              width=12),
+        Panel("Service level in the current interval", "Service level since the start of the "
+              "current interval.", "timeseries", "percentunit",
+              [Target(f'ccpulse_service_level_ratio{{window="interval",{Q}}}', by)], width=12),
+        Panel("Speed of answer and handle time (1 h)", "Mean wait of answered contacts and "
+              "mean handle time (talk + hold + wrap-up) over the last hour.", "timeseries", "s",
+              [Target(f'ccpulse_average_speed_of_answer_seconds{{window="1h",{Q}}}',
+                      "{{queue}} speed of answer"),
+               Target(f'ccpulse_average_handle_seconds{{window="1h",{Q}}}',
+                      "{{queue}} handle time")], width=12),
+        Panel("Waiting now", "Contacts waiting, and of those, waiting longer than the "
+              "threshold.", "timeseries", "short", [
+                  Target(f"ccpulse_contacts_waiting{{{Q}}}", "{{queue}} waiting"),
+                  Target(f"ccpulse_contacts_waiting_over_threshold{{{Q}}}",
+                         "{{queue}} over threshold")], width=8),
+        Panel("Oldest wait", "The longest current wait of each queue.", "timeseries", "s",
+              [Target(f"ccpulse_oldest_waiting_seconds{{{Q}}}", by)], width=8),
+        Panel("Answer wait, 90th percentile (15 min)", "Nine in ten answered contacts waited "
+              "less than this, from the wait histogram.", "timeseries", "s",
+              [Target(f"histogram_quantile(0.9, sum by (queue, le) (rate(ccpulse_answer_wait_"
+                      f"seconds_bucket{{{Q}}}[15m])))", "{{queue}}")], width=8),
+        Panel("Abandon ratio by window", "Abandoned / offered, for each served window.",
+              "timeseries", "percentunit",
+              [Target(f"ccpulse_abandon_ratio{{{Q}}}", "{{queue}} {{window}}")], width=24),
+    ], QUEUE_VARIABLES)
+
+
+def channels() -> dict[str, Any]:
+    return dashboard("ccpulse-channels", "ccpulse channels",
+                     "Channels compared, weighted by their volume (sums over sums, never "
+                     "averages of averages).", [
+        Panel("Service level by channel, 15 min", "Answered within threshold / (answered + "
+              "abandoned), summed over the selected queues of each channel.", "stat",
+              "percentunit", [Target(
+                  f'sum by (channel) (ccpulse_window_contacts_answered_within_threshold'
+                  f'{{window="15m",{Q}}}) / sum by (channel) (ccpulse_window_contacts_'
+                  f'answered{{window="15m",{Q}}} + ccpulse_window_contacts_abandoned'
+                  f'{{window="15m",{Q}}})', "{{channel}}")], width=12, decimals=0),
+        Panel("Speed of answer by channel, 15 min", "Σ wait / answered over the selected "
+              "queues of each channel, from the wait histogram's sum and count.", "stat", "s",
+              [Target(f"sum by (channel) (increase(ccpulse_answer_wait_seconds_sum{{{Q}}}"
+                      f"[15m])) / sum by (channel) (increase(ccpulse_answer_wait_seconds_"
+                      f"count{{{Q}}}[15m]))", "{{channel}}")], width=12, decimals=0),
+        Panel("Offered today by channel", "Contacts offered today, per channel.",
+              "timeseries", "short", [Target(
+                  f'sum by (channel) (ccpulse_window_contacts_offered{{window="today",{Q}}})',
+                  "{{channel}}")], width=12),
+        Panel("Waiting by channel", "Contacts waiting now, per channel.", "timeseries",
+              "short", [Target(f"sum by (channel) (ccpulse_contacts_waiting{{{Q}}})",
+                               "{{channel}}")], width=12),
+        Panel("Handle time by channel, 1 h", "Σ handle time / contacts that ended, over the "
+              "last hour, per channel.", "timeseries", "s", [Target(
+                  f"sum by (channel) (increase(ccpulse_handle_seconds_total{{{Q}}}[1h])) / "
+                  f"sum by (channel) (increase(ccpulse_contacts_handled_total{{{Q}}}[1h]))",
+                  "{{channel}}")], width=24),
+    ], QUEUE_VARIABLES)
+
+
+def processor() -> dict[str, Any]:
+    return dashboard("ccpulse-processor", "ccpulse processor health",
+                     "ccpulse itself: throughput, rejections, lag, workers and the exporter.", [
+        Panel("Events applied per second", "Events applied, and repeats dropped as "
+              "duplicates.", "timeseries", "ops", [
+                  Target("sum(rate(ccpulse_events_processed_total[$__rate_interval]))",
+                         "applied"),
+                  Target("sum(rate(ccpulse_events_duplicate_total[$__rate_interval]))",
+                         "duplicates")], width=12),
+        Panel("Rejected per second, by reason", "Events sent to the dead-letter topic; the "
+              "README lists what each reason means.", "timeseries", "ops",
+              [Target("sum by (reason) (rate(ccpulse_events_rejected_total"
+                      "[$__rate_interval])) > 0", "{{reason}}")], width=12),
+        Panel("Consumer lag", "Records in each input partition not yet applied.",
+              "timeseries", "short", [Target("sum by (topic, partition) (ccpulse_consumer_lag)",
+                                             "{{topic}}:{{partition}}")], width=12),
+        Panel("Age of the newest event", "How far the newest applied event lies behind the "
+              "clock (live use: seconds; more means a late feed).", "stat", "s",
+              [Target("time() - max(ccpulse_newest_event_timestamp_seconds)", "age")],
+              width=6, thresholds=[(GREEN, None), (ORANGE, 60.0), (RED, 300.0)], decimals=0),
+        Panel("Workers up", "Workers Prometheus scrapes successfully.", "stat", "short",
+              [Target('sum(up{job="ccpulse-worker"})', "workers")], width=3,
+              thresholds=[(RED, None), (GREEN, 1.0)]),
+        Panel("Redis reachable", "1 if the exporter read Redis at its last scrape.", "stat",
+              "short", [Target("ccpulse_redis_up", "redis")], width=3,
+              thresholds=[(RED, None), (GREEN, 1.0)]),
+        Panel("Batch fold-and-save time, p99", "99th percentile of the time a worker takes "
+              "to fold and save a batch.", "timeseries", "s",
+              [Target("histogram_quantile(0.99, sum by (le) (rate(ccpulse_worker_batch_"
+                      "seconds_bucket[$__rate_interval])))", "p99")], width=8),
+        Panel("Scrape time", "Time the exporter spends reading Redis and building a scrape.",
+              "timeseries", "s", [Target("ccpulse_scrape_seconds", "scrape")], width=8),
+        Panel("Partitions per worker", "Input partitions each worker owns.", "timeseries",
+              "short", [Target("ccpulse_worker_partitions", "{{instance}}")], width=8),
+    ])
+
+
+DASHBOARDS = {
+    "ccpulse-wallboard": wallboard,
+    "ccpulse-queue-detail": queue_detail,
+    "ccpulse-channels": channels,
+    "ccpulse-processor": processor,
+}
+
+
+def render_all() -> dict[str, str]:
+    """File name -> JSON text, as committed."""
+    return {f"{name}.json": json.dumps(build(), indent=2) + "\n"
+            for name, build in DASHBOARDS.items()}
+
+
+def main(directory: str) -> None:
+    target = Path(directory)
+    for name, text in render_all().items():
+        (target / name).write_text(text)
+        print(f"wrote {target / name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "deploy/grafana/dashboards")
