@@ -164,23 +164,32 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     from ccpulse import wiring
-    from ccpulse.report import as_json, as_table, build_report, read_documents, read_event_lines
+    from ccpulse.report import (
+        TimeRule,
+        as_json,
+        as_table,
+        build_report,
+        read_documents,
+        read_event_lines,
+    )
 
     settings = _settings(timezone=args.tz)
     registry = wiring.registry(settings)
+    rule = TimeRule(round(settings.event_jump_tolerance_s * 1000),
+                    settings.event_jump_confirmations)
     by_queue = args.group_by == "day,queue"
     source: dict[str, object] = {}
     if args.format == "anonymous-bank":
         from ccpulse.sources.anonymous_bank import convert_file
 
         conversion = convert_file(args.file, settings.timezone)
-        events, rejected = read_documents(conversion.events, registry)
+        events, rejected = read_documents(conversion.events, registry, rule)
         for reason, count in conversion.rejected.items():
             rejected[reason] = rejected.get(reason, 0) + count
         source = {"rows_read": conversion.rows, "not_offered": dict(conversion.skipped)}
     else:
         with args.file.open("rb") as lines:
-            events, rejected = read_event_lines(lines, registry)
+            events, rejected = read_event_lines(lines, registry, rule)
     report = build_report(events, registry, by_queue, rejected, source)
     if args.json:
         sys.stdout.buffer.write(as_json(report) + b"\n")

@@ -23,6 +23,10 @@ class ConfigError(CcpulseError):
     """A setting is missing or wrong; the message names the setting."""
 
 
+class PortTaken(CcpulseError):
+    """A port to listen on is already in use (the message names it)."""
+
+
 class Backoff:
     """Retry delays for one resource, and the log lines of its changes of state."""
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import orjson
 
 from ccpulse.stream.codec import decode
+from ccpulse.windows.clock import AheadGuard
 from ccpulse.windows.contacts.family import CONTACT
 from ccpulse.windows.contacts.kpis import compute
 from ccpulse.windows.daily import ALL, DayTotals
@@ -85,21 +86,33 @@ def build_report(events: Iterable[Event], registry: Registry, by_queue: bool,
                   source or {})
 
 
-def read_documents(docs: Iterable[dict[str, Any]], registry: Registry
-                   ) -> tuple[list[Event], dict[str, int]]:
+@dataclass(frozen=True)
+class TimeRule:
+    """The event clock's rule against a record far ahead (see ``AheadGuard``)."""
+
+    jump_tolerance_ms: int = 3_600_000
+    confirmations: int = 3
+
+
+def read_documents(docs: Iterable[dict[str, Any]], registry: Registry,
+                   rule: TimeRule = TimeRule()) -> tuple[list[Event], dict[str, int]]:
     """Validate event documents (from an adapter), sorted by time."""
-    return _validated(docs, lambda doc: registry.decode(doc, NO_FUTURE_CHECK_MS, 0))
+    return _validated(docs, lambda doc: registry.decode(doc, NO_FUTURE_CHECK_MS, 0), rule)
 
 
-def read_event_lines(lines: Iterable[bytes], registry: Registry
-                     ) -> tuple[list[Event], dict[str, int]]:
+def read_event_lines(lines: Iterable[bytes], registry: Registry,
+                     rule: TimeRule = TimeRule()) -> tuple[list[Event], dict[str, int]]:
     """Decode JSON-lines events, sorted by time; rejects are counted by reason."""
     return _validated((line for line in lines if line.strip()),
-                      lambda line: decode(line, registry, NO_FUTURE_CHECK_MS, 0))
+                      lambda line: decode(line, registry, NO_FUTURE_CHECK_MS, 0), rule)
 
 
-def _validated(items: Iterable[T], parse: Callable[[T], Event]
+def _validated(items: Iterable[T], parse: Callable[[T], Event], rule: TimeRule
                ) -> tuple[list[Event], dict[str, int]]:
+    """Events in time order. As on the worker's event clock, a record further ahead of
+    the ones before it than the tolerance counts only once the records after it confirm
+    the new time; so a lone record years ahead is refused (``ts_in_future``) rather than
+    becoming a day of its own."""
     events: list[Event] = []
     rejected: dict[str, int] = {}
     for item in items:
@@ -108,7 +121,15 @@ def _validated(items: Iterable[T], parse: Callable[[T], Event]
         except Rejected as exc:
             rejected[exc.reason] = rejected.get(exc.reason, 0) + 1
     events.sort(key=lambda e: e.ts_ms)
-    return events, rejected
+    guard: AheadGuard[Event] = AheadGuard(rule.jump_tolerance_ms, rule.confirmations)
+    kept: list[Event] = []
+    released = [out for event in events for out in guard.offer(event, event.ts_ms)]
+    for event, outlier in [*released, *guard.end()]:
+        if outlier:
+            rejected["ts_in_future"] = rejected.get("ts_in_future", 0) + 1
+        else:
+            kept.append(event)
+    return kept, rejected
 
 
 def _rounded(value: float) -> float | None:

@@ -124,6 +124,8 @@ def worker_config(settings: Settings) -> WorkerConfig:
         datadir=settings.data_dir,
         processor=ProcessorConfig(
             future_tolerance_ms=round(settings.future_tolerance_s * 1000),
+            jump_tolerance_ms=round(settings.event_jump_tolerance_s * 1000),
+            confirmations=settings.event_jump_confirmations,
             checkpoint_s=settings.checkpoint_s,
             max_record_bytes=settings.max_record_bytes),
     )

@@ -426,15 +426,22 @@ def memory_at_scale(run: Run, plan: Plan, extra: dict[str, str]) -> dict[str, fl
     out["last_day_redis_growth"] = (out[f"day{last}_redis_used_mb"]
                                     / out[f"day{before}_redis_used_mb"] - 1)
     port = run.exporter(name, CCPULSE_CLOCK="event")
-    scrapes = []
-    for _ in range(5):
-        started = time.perf_counter()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
-            body = r.read()
-        scrapes.append(time.perf_counter() - started)
-    out["scrape_s"] = statistics.median(scrapes)
-    out["scrape_bytes"] = len(body)
-    out["scrape_series"] = body.count(b"\n") - body.count(b"\n#")
+    for encoding in ("identity", "gzip"):  # as curl would, then as Prometheus does
+        scrapes = []
+        for _ in range(5):
+            started = time.perf_counter()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                             headers={"Accept-Encoding": encoding})
+            with urllib.request.urlopen(request, timeout=30) as r:
+                body = r.read()
+            scrapes.append(time.perf_counter() - started)
+        if encoding == "gzip":
+            out["scrape_s"] = statistics.median(scrapes)
+            out["scrape_gzip_bytes"] = len(body)
+        else:
+            out["scrape_plain_s"] = statistics.median(scrapes)
+            out["scrape_bytes"] = len(body)
+            out["scrape_series"] = body.count(b"\n") - body.count(b"\n#")
     worker.terminate()
     return out
 

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import redis
 
-from ccpulse.errors import CcpulseError
+from ccpulse.errors import CcpulseError, PortTaken
 from ccpulse.exporters.collector import SiteCollector
 from ccpulse.exporters.exposition import OPENMETRICS, TEXT, render
 from ccpulse.state.connect import UNAVAILABLE
@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 INDEX = b"""<html><head><title>ccpulse exporter</title></head>
 <body><h1>ccpulse exporter</h1><p><a href="/metrics">/metrics</a></p></body></html>"""
 GZIP_LEVEL = 1  # a 1,000-queue scrape: 21 MB of text to 2.6 MB in 0.08 s
-
-
-class PortTaken(CcpulseError):
-    pass
 
 
 def wants_openmetrics(accept: str) -> bool:

@@ -24,6 +24,7 @@ from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.processor import Processor
 from ccpulse.stream.topics import wait_for_broker
+from ccpulse.stream.web import check_free
 from ccpulse.stream.worker import Batch, Fatal, FoldWorker
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.registry import Registry
@@ -127,6 +128,7 @@ def install(app: faust.App, config: WorkerConfig, registry: Registry) -> FoldWor
 def run_worker(config: WorkerConfig, registry: Registry, build: str) -> None:
     """Run a worker until it is stopped; exits 1 if it stopped because of a failure."""
     log.info("per-event path: %s", build)
+    check_free(config.web_host, config.web_port)
     asyncio.run(wait_for_broker(config.kafka))  # Faust itself gives up when it is not there
     datadir = Path(config.datadir) if config.datadir else Path(
         tempfile.mkdtemp(prefix=f"ccpulse-{config.app_id}-"))

@@ -22,6 +22,10 @@ class WorkerMetrics:
                                        "Time to fold and save one batch",
                                        buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5),
                                        registry=r)
+        self.held = Gauge("ccpulse_worker_records_held",
+                          "Records held on the event clock: one far ahead of its partition's "
+                          "time and those after it, until later records confirm the jump",
+                          registry=r)
         self.partitions = Gauge("ccpulse_worker_partitions", "Input partitions this worker owns",
                                 registry=r)
         self.store_up = Gauge("ccpulse_worker_store_up",

@@ -17,18 +17,24 @@ rejection) is isolated: the partition is dropped and taken up again from its
 checkpoint, and the refold skips that record, which goes to the dead-letter
 topic as ``processing_error``. Processing is deterministic, so no partial effect
 of the failed record survives.
+
+On the event clock each partition's time is the newest event time it has folded,
+and an :class:`~ccpulse.windows.clock.AheadGuard` holds a record further ahead of
+it than the tolerance, with what follows, until later records confirm the new
+time or show it to be an outlier (``ts_in_future``). Held records are not part of
+the checkpoint: after a stop they are consumed again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ccpulse.stream.codec import decode
-from ccpulse.windows.clock import Clock, WallClock
+from ccpulse.windows.clock import AheadGuard, Clock, WallClock
 from ccpulse.windows.domain import Derived
 from ccpulse.windows.events import Event, Rejected
 from ccpulse.windows.partition import PartitionState
@@ -88,9 +94,16 @@ class Pending:
     encoded: Any
 
 
+Held = tuple[RecordLike, Event | None, Rejected | None]  # a record, decoded or refused
+
+
 @dataclass(frozen=True)
 class ProcessorConfig:
-    future_tolerance_ms: int = 300_000
+    future_tolerance_ms: int = 300_000  # how far ahead of the wall clock a record may be
+    # on the event clock: how far ahead of a partition's time one record may be before
+    # later records must confirm the jump, and how many (itself included) it takes
+    jump_tolerance_ms: int = 3_600_000
+    confirmations: int = 3
     checkpoint_s: float = 5.0
     max_record_bytes: int = 1 << 20
 
@@ -121,6 +134,7 @@ class Processor:
         self.config = config or ProcessorConfig()
         self.highwater = highwater
         self.clocks: dict[str, Clock] = {}
+        self._guards: dict[str, AheadGuard[Held]] = {}  # on the event clock only
         self.states: dict[str, PartitionState] = {}
         self._wall = WallClock()
         self._published: dict[str, int] = {}  # the offset each partition's view is at
@@ -143,6 +157,9 @@ class Processor:
                 self._reset.add(partition_id)
             clock = self.clocks[partition_id] = self.new_clock()
             clock.observe(stored.now_ms)
+            if clock.follows_events:
+                self._guards[partition_id] = AheadGuard(
+                    self.config.jump_tolerance_ms, self.config.confirmations, clock.now_ms())
             state = PartitionState(self.registry, clock.now_ms(), stored)
             for note in state.notes:
                 log.warning("partition %s: %s", partition_id, note)
@@ -171,6 +188,7 @@ class Processor:
         for pid in partition_ids:
             self.states.pop(pid, None)
             self.clocks.pop(pid, None)
+            self._guards.pop(pid, None)
             self._published.pop(pid, None)
             self._checkpointed_at.pop(pid, None)
             self._published_at.pop(pid, None)
@@ -187,49 +205,82 @@ class Processor:
                 out.resume.append(pid)
         return out
 
-    def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
-                        out: Folded) -> bool:
-        """Fold one partition's records; False if one raised (the partition was dropped)."""
-        state = self.state(pid)
-        applied_up_to = state.offset
-        # dead letters and derived events up to here went out before
-        sent_up_to = max(self._published[pid], self._sent.get(pid, -1))
+    def held(self) -> int:
+        """Records held on the event clock until later ones confirm a jump ahead in time."""
+        return sum(len(guard.held) for guard in self._guards.values())
+
+    def _offered(self, pid: str, records: Sequence[RecordLike],
+                 wall_ms: int) -> Iterator[tuple[Held, bool]]:
+        """The partition's records decoded, in order, as the event-time guard lets them
+        through; each with whether the guard refuses it as an outlier."""
+        state = self.states[pid]
+        guard = self._guards.get(pid)
+        skip_up_to = state.offset
+        if guard is not None and guard.held:
+            skip_up_to = guard.held[-1].item[0].offset  # offered already, still held
         poisoned = self._poisoned.get(pid, {})
         registry, config = self.registry, self.config
-        dead: list[DeadLetter] = []
-        events: list[Event] = []
-        sources: list[RecordLike] = []
-        newest_ms = -1
         for record in records:
             offset = record.offset
-            if offset <= applied_up_to:
-                continue  # already in the state
+            if offset <= skip_up_to:
+                continue  # in the state already, or held
+            event: Event | None = None
+            rejection: Rejected | None = None
             try:
                 if offset in poisoned:
                     raise Rejected("processing_error", poisoned[offset])
                 event = decode(record.value, registry, wall_ms, config.future_tolerance_ms,
                                config.max_record_bytes)
-            except Rejected as rejection:
-                state.reject(rejection.reason)
-                if offset > sent_up_to:
-                    dead.append(DeadLetter(record, rejection.reason, rejection.detail))
-                continue
+            except Rejected as refused:
+                rejection = refused
             except Exception as decoder_bug:  # this record alone is affected
                 log.exception("partition %s offset %d could not be decoded", pid, offset)
-                state.reject("processing_error")
-                if offset > sent_up_to:
-                    dead.append(DeadLetter(record, "processing_error", _error(decoder_bug)))
+                rejection = Rejected("processing_error", _error(decoder_bug))
+            if guard is None:
+                yield (record, event, rejection), False
                 continue
-            if event.ts_ms > newest_ms:
-                newest_ms = event.ts_ms
-            events.append(event)
-            sources.append(record)
-        if not records or records[-1].offset <= applied_up_to:
+            yield from guard.offer((record, event, rejection),
+                                   None if event is None else event.ts_ms)
+
+    def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
+                        out: Folded) -> bool:
+        """Fold one partition's records; False if one raised (the partition was dropped)."""
+        state = self.state(pid)
+        # dead letters and derived events up to here went out before
+        sent_up_to = max(self._published[pid], self._sent.get(pid, -1))
+        clock = self.clocks[pid]
+        guard = self._guards.get(pid)
+        dead: list[DeadLetter] = []
+        events: list[Event] = []
+        sources: list[RecordLike] = []
+        newest_ms = -1
+        last = -1  # the newest offset let through or refused
+        for (source, accepted, refusal), ahead in self._offered(pid, records, wall_ms):
+            last = source.offset
+            if ahead:
+                assert accepted is not None and guard is not None
+                ahead_s = (accepted.ts_ms - guard.now_ms) / 1000
+                refusal = Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the "
+                                   "partition's event time, and the records after it did not "
+                                   "confirm the new time")
+            if refusal is not None:
+                state.reject(refusal.reason)
+                if source.offset > sent_up_to:
+                    dead.append(DeadLetter(source, refusal.reason, refusal.detail))
+                continue
+            assert accepted is not None
+            if accepted.ts_ms > newest_ms:
+                newest_ms = accepted.ts_ms
+            events.append(accepted)
+            sources.append(source)
+        if guard is not None and guard.held:  # taken up again from Kafka after a stop
+            last = guard.held[0].item[0].offset - 1
+        if last <= state.offset:
+            out.dead.extend(dead)
             return True
-        state.offset = records[-1].offset
+        state.offset = last
         self._touched.add(pid)
         state.observe_newest(newest_ms)
-        clock = self.clocks[pid]
         clock.observe(newest_ms)
         state.advance(clock.now_ms())
         try:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ccpulse.errors import CcpulseError, PortTaken
 from ccpulse.stream.metrics import WorkerMetrics
+
+
+def check_free(host: str, port: int) -> None:
+    """Raise :class:`PortTaken` if ``host:port`` cannot be listened on."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortTaken(f"port {port} on {host} is already in use (give each worker "
+                                "its own CCPULSE_WORKER_WEB_PORT)") from None
+            raise CcpulseError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 class WorkerWeb:

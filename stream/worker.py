@@ -278,6 +278,7 @@ class FoldWorker:
         self.metrics.batches.inc()
         self.metrics.records.inc(sum(len(records) for records in batch.values()))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        self.metrics.held.set(self.processor.held())
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what a catch-up held."""

@@ -132,6 +132,11 @@ def merged(histograms: Iterable[Histogram]) -> Histogram | None:
     parts = list(histograms)
     if not parts:
         return None
+    bounds_ms = parts[0].bounds_ms
+    if all(part.bounds_ms == bounds_ms for part in parts):  # the usual case: add counts up
+        counts = [sum(column) for column in zip(*(part.counts for part in parts), strict=True)]
+        return Histogram(bounds_ms, counts, sum(p.count for p in parts),
+                         sum(p.sum_ms for p in parts))
     shared = set(parts[0].bounds_ms)
     for part in parts[1:]:
         shared &= set(part.bounds_ms)

@@ -24,7 +24,9 @@ ENVELOPE_REASONS: Final[dict[str, str]] = {
     "unknown_type": "the type is not one ccpulse knows",
     "unknown_channel": "the channel is not one ccpulse knows",
     "bad_timestamp": "ts is not epoch milliseconds or ISO-8601 with an offset, or out of range",
-    "ts_in_future": "ts is further ahead of the clock than the tolerance allows",
+    "ts_in_future": ("ts is further ahead of the wall clock than the tolerance allows, or "
+                     "(event clock) far ahead of its partition's time and refuted by the "
+                     "records after it"),
     "negative_duration": "a duration is negative",
     "queue_not_allowed": "the queue is not in CCPULSE_QUEUE_ALLOWLIST",
     "entity_limit": "the partition already tracks as many contacts (or tickets) as allowed",

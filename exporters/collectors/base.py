@@ -29,16 +29,20 @@ def windowed(view: SiteView, family: FamilySpec, specs: Sequence[MetricSpec],
              out: dict[str, Family]) -> None:
     """Every windowed gauge of ``specs`` for every series and window: ``compute`` gives a
     series' KPIs (named by ``fields``) from its vector in one window."""
-    targets = [(out[s.name].lines.append, s.name, list(fields).index(s.kpi), s)
+    targets = [(out[s.name].lines, s.name, list(fields).index(s.kpi), s)
                for s in specs if s.type == GAUGE and s.windows and s.family == family.name]
+    for_channel: dict[str, list[tuple[list[str], str, int]]] = {}
     empty = family.empty()
     idle: list[str] | None = None  # the values of a window with nothing in it: 0 or NaN
+    windows = [(w, per) for w, per in view.windows.items() if w in family.windows]
     for key in series:
         labels_base = base(key)
         channel = key[2] if len(key) > 2 else ""
-        for window, per_series in view.windows.items():
-            if window not in family.windows:
-                continue
+        chosen = for_channel.get(channel)
+        if chosen is None:
+            chosen = for_channel[channel] = [(lines, name, index) for lines, name, index, spec
+                                             in targets if spec.applies_to(channel)]
+        for window, per_series in windows:
             values = per_series.get(key)
             if values is None:  # most windows of most series, at any moment
                 if idle is None:
@@ -46,37 +50,43 @@ def windowed(view: SiteView, family: FamilySpec, specs: Sequence[MetricSpec],
                 formatted = idle
             else:
                 formatted = [format_value(v) for v in compute(values, key)]
-            labels = f'{{{labels_base},window="{window}"}}'
-            for append, name, index, spec in targets:
-                if spec.applies_to(channel):
-                    append(f"{name}{labels} {formatted[index]}\n")
+            labels = f'{{{labels_base},window="{window}"}} '
+            for lines, name, index in chosen:
+                lines.append(f"{name}{labels}{formatted[index]}\n")
 
 
 def counters(view: SiteView, family: FamilySpec, specs: Sequence[MetricSpec],
              base: Callable[[SeriesKey], str], out: dict[str, Family]) -> None:
-    targets = [(out[s.name], family.index(s.field), s.scale, s) for s in specs
+    targets = [(out[s.name].lines, s.name, family.index(s.field), s.scale, s) for s in specs
                if s.type == COUNTER and s.family == family.name]
     for key, values in view.totals.items():
         if key[0] != family.name:
             continue
-        labels = "{" + base(key) + "}"
+        labels = "{" + base(key) + "} "
         channel = key[2] if len(key) > 2 else ""
-        for target, index, scale, spec in targets:
+        for lines, name, index, scale, spec in targets:
             if spec.applies_to(channel):
-                target.add(labels, values[index] if scale == 1 else values[index] / scale)
+                value = values[index] if scale == 1 else values[index] / scale
+                lines.append(f"{name}{labels}{format_value(value)}\n")
 
 
 def histograms(view: SiteView, specs: Sequence[MetricSpec], base: Callable[[SeriesKey], str],
                out: dict[str, Family]) -> None:
     by_name = {s.histogram: s for s in specs if s.type == HISTOGRAM}
+    bound_labels: dict[tuple[int, ...], list[str]] = {}
     for key, histogram in sorted(view.histograms.items()):
         spec = by_name.get(key[0])
         if spec is None:
             continue
-        family = out[spec.name]
+        lines = out[spec.name].lines
+        name = spec.name
         labels = base(key)
-        for bound, count in zip(histogram.bounds_ms, histogram.cumulative(), strict=True):
-            family.add(f'{{{labels},le="{bound / 1000:g}"}}', count, "_bucket")
-        family.add(f'{{{labels},le="+Inf"}}', histogram.count, "_bucket")
-        family.add("{" + labels + "}", histogram.count, "_count")
-        family.add("{" + labels + "}", histogram.sum_ms / 1000, "_sum")
+        bounds = bound_labels.get(histogram.bounds_ms)
+        if bounds is None:
+            bounds = bound_labels[histogram.bounds_ms] = [
+                f'le="{b / 1000:g}"' for b in histogram.bounds_ms]
+        for le, count in zip(bounds, histogram.cumulative(), strict=True):
+            lines.append(f"{name}_bucket{{{labels},{le}}} {count}\n")
+        lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {histogram.count}\n')
+        lines.append(f"{name}_count{{{labels}}} {histogram.count}\n")
+        lines.append(f"{name}_sum{{{labels}}} {format_value(histogram.sum_ms / 1000)}\n")

@@ -105,3 +105,19 @@ def test_an_exporter_without_redis_says_so_once_and_serves_that() -> None:
         output, _ = process.communicate(timeout=30)
     assert output.count("unavailable (") == 1, output
     assert process.returncode == 130 and "Traceback" not in output, output
+
+
+def test_a_taken_port_is_one_line_naming_it() -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        worker = ccpulse("worker", CCPULSE_KAFKA_BOOTSTRAP="127.0.0.1:1",
+                         CCPULSE_REDIS_URL="redis://127.0.0.1:1/0", CCPULSE_WORKER_WEB_PORT=port)
+        exporter = ccpulse("exporter", "--port", port, CCPULSE_REDIS_URL="redis://127.0.0.1:1/0")
+    for done in (worker, exporter):
+        assert done.returncode == 2, done.stderr
+        assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+        assert "Traceback" not in done.stderr

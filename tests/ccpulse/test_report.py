@@ -2,9 +2,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccpulse.report import Report, build_report, read_event_lines
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.events import MAX_TS_MS
+from ccpulse.windows.registry import build_registry
+from ccpulse.windows.timeframes import Calendar
 
 DAY1 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
 
@@ -50,3 +60,43 @@ def test_report_per_day_and_queue(tmp_path: Path) -> None:
     table = subprocess.run([sys.executable, "-m", "ccpulse", "report", str(path)],
                            capture_output=True, check=True, text=True).stdout
     assert "2023-11-14" in table and "50.0%" in table
+
+
+def report_of(lines: list[bytes], timezone: str = "UTC") -> Report:
+    registry = build_registry(EngineConfig(calendar=Calendar(timezone)))
+    events, rejected = read_event_lines(lines, registry)
+    return build_report(events, registry, by_queue=False, rejected=rejected)
+
+
+def day_of_calls(start: int, count: int, prefix: str) -> list[bytes]:
+    """Calls a minute apart, each answered after 15 s."""
+    out = []
+    for i in range(count):
+        ts = start + i * 60_000
+        out += [line(f"{prefix}{i}q", "call.queued", ts, f"{prefix}{i}"),
+                line(f"{prefix}{i}a", "call.answered", ts + 15_000, f"{prefix}{i}")]
+    return out
+
+
+def test_a_record_decades_ahead_is_refused_not_made_a_day_of_its_own() -> None:
+    calls = day_of_calls(DAY1, 30, "c")
+    year_2099 = 4_102_444_800_000
+    outlier = line("x", "call.answered", year_2099, "c29")
+    clean, with_outlier = report_of(calls[:-1]), report_of([*calls[:-1], outlier])
+    assert with_outlier.rows == clean.rows
+    assert with_outlier.rejected_by_reason == {**clean.rejected_by_reason, "ts_in_future": 1}
+
+
+def test_quiet_nights_are_honest_gaps() -> None:
+    days = [day_of_calls(DAY1 + n * 86_400_000, 20, f"d{n}-") for n in range(3)]
+    report = report_of([line for day in days for line in day])
+    assert [row["offered"] for row in report.rows] == [20, 20, 20] and report.rejected == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, MAX_TS_MS - 135_000),  # the last answer at MAX_TS_MS at most
+       st.sampled_from(["UTC", "Pacific/Kiritimati", "Etc/GMT+12", "America/New_York"]))
+def test_any_time_the_decoder_accepts_gets_a_day_or_a_reason(ts: int, timezone: str) -> None:
+    report = report_of(day_of_calls(ts, 3, "c"), timezone)
+    day = datetime.fromtimestamp((ts + 15_000) / 1000, ZoneInfo(timezone)).date().isoformat()
+    assert report.rows[0]["day"] == day and sum(r["offered"] for r in report.rows) == 3

@@ -16,8 +16,9 @@ from prometheus_client.openmetrics.parser import (
 )
 
 from ccpulse.devtools.embedded import free_port
+from ccpulse.errors import PortTaken
 from ccpulse.exporters.collector import SiteCollector
-from ccpulse.exporters.server import PortTaken, make_server
+from ccpulse.exporters.server import make_server
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
