@@ -101,6 +101,17 @@ def cmd_metrics(args: argparse.Namespace) -> None:
             print(f"{spec.name:<58} {spec.type:<9} {', '.join(spec.labels)}")
 
 
+def cmd_schema(args: argparse.Namespace) -> None:
+    from ccpulse import wiring
+    from ccpulse.stream.schema import markdown, schema_json
+
+    registry = wiring.registry(_settings())
+    if args.markdown:
+        print(markdown(registry), end="")
+    else:
+        sys.stdout.buffer.write(schema_json(registry))
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from ccpulse import wiring
     from ccpulse.native import describe
@@ -345,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--reasons", action="store_true",
                          help="the rejection reasons instead, as the README's table")
     metrics.set_defaults(run=cmd_metrics)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the events "
+                            "(stream/events.schema.json)")
+    schema.add_argument("--markdown", action="store_true",
+                        help="the README's tables of event types and fields instead")
+    schema.set_defaults(run=cmd_schema)
 
     bench = sub.add_parser("bench", help="measure throughput, freshness and memory in one run "
                            "(starts its own broker and Redis)")

@@ -53,7 +53,7 @@ from ccpulse.sources.producer import Routed, routed
 from ccpulse.sources.simulation import Simulation, default_queues
 from ccpulse.state.layout import partition_key, partitions_key
 from ccpulse.stream.kafka import KafkaConfig, Topics
-from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
 
@@ -138,8 +138,7 @@ def topics_of(prefix: str) -> list[str]:
 
 
 async def create_topics(bootstrap: str, prefix: str) -> None:
-    await ensure_topics(KafkaConfig(bootstrap), [*topics_of(prefix), Topics(prefix).deadletter],
-                        PARTITIONS)
+    await ensure_all(KafkaConfig(bootstrap), Topics(prefix), REGISTRY.topics(), PARTITIONS)
 
 
 def route_all(docs: list[Doc]) -> list[Routed]:
@@ -331,12 +330,13 @@ async def steady_load(bootstrap: str, topic: str, rate: float, duration_s: float
                 sent += 3
             if now >= next_probe:
                 i = len(sent_probes)
+                sending_at = time.time()
                 doc = {"event_id": f"probe-{i}", "type": "call.queued",
                        "ts": round(now * 1000), "contact_id": f"probe-{i}", "queue": "probe",
                        "channel": "voice"}
                 fut = await producer.send(topic, orjson.dumps(doc), key=doc["contact_id"].encode())
                 await fut
-                sent_probes.append(time.time())
+                sent_probes.append(sending_at)
                 next_probe += 0.1
             await asyncio.sleep(0.002)
         await producer.flush()

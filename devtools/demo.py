@@ -35,7 +35,7 @@ from ccpulse.errors import CcpulseError
 from ccpulse.settings import Settings
 from ccpulse.state.connect import connect
 from ccpulse.state.reader import SiteView, read_site
-from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.contacts.kpis import compute
 from ccpulse.windows.registry import Registry
 
@@ -97,9 +97,8 @@ class Demo:
             update={"kafka_bootstrap": bootstrap, "redis_url": redis_url})
         registry = wiring.registry(self.settings)
         topics = wiring.topics(self.settings)
-        asyncio.run(ensure_topics(wiring.kafka_config(self.settings),
-                                  [*topics.inputs(registry.topics()), topics.deadletter],
-                                  self.settings.partitions))
+        asyncio.run(ensure_all(wiring.kafka_config(self.settings), topics, registry.topics(),
+                               self.settings.partitions))
         self._spawn("worker", ["worker"], env)
         self._spawn("exporter", ["exporter", "--port", str(self.exporter_port)], env)
         simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed)]

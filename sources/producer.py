@@ -19,7 +19,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from ccpulse.stream.kafka import KafkaConfig, Topics
-from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.registry import Registry
 
 
@@ -86,8 +86,7 @@ class EventProducer:
     async def start(self, create_topics: bool = True) -> None:
         """Create the topics that are missing, then connect (within the running loop)."""
         if create_topics:
-            await ensure_topics(self.kafka, [*self.topics.inputs(self.registry.topics()),
-                                             self.topics.deadletter], self.partitions)
+            await ensure_all(self.kafka, self.topics, self.registry.topics(), self.partitions)
         self._producer = AIOKafkaProducer(**self.options)
         await self._producer.start()
 

@@ -23,7 +23,7 @@ from ccpulse.state.connect import connect
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.processor import Processor
-from ccpulse.stream.topics import wait_for_broker
+from ccpulse.stream.topics import ensure_all, wait_for_broker
 from ccpulse.stream.web import check_free
 from ccpulse.stream.worker import Batch, Fatal, FoldWorker
 from ccpulse.windows.clock import clock_factory
@@ -130,6 +130,7 @@ def run_worker(config: WorkerConfig, registry: Registry, build: str) -> None:
     log.info("per-event path: %s", build)
     check_free(config.web_host, config.web_port)
     asyncio.run(wait_for_broker(config.kafka))  # Faust itself gives up when it is not there
+    asyncio.run(ensure_all(config.kafka, config.topics, registry.topics(), config.partitions))
     datadir = Path(config.datadir) if config.datadir else Path(
         tempfile.mkdtemp(prefix=f"ccpulse-{config.app_id}-"))
     app = create_app(config, datadir)

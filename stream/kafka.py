@@ -68,6 +68,12 @@ class KafkaConfig:
         return options
 
 
+# the largest dead letter sent whole; a larger one (or one the broker refuses as too
+# large) is sent cut to TRUNCATED_DEAD_LETTER_BYTES, with its size and SHA-256
+DEAD_LETTER_MAX_BYTES = 8 << 20
+TRUNCATED_DEAD_LETTER_BYTES = 900 << 10
+
+
 @dataclass(frozen=True)
 class Topics:
     """Topic names: ``PREFIX.SUFFIX`` for every suffix the registry routes events to."""
@@ -83,3 +89,8 @@ class Topics:
 
     def inputs(self, suffixes: list[str]) -> list[str]:
         return [self.name(s) for s in suffixes]
+
+    def configs(self) -> dict[str, dict[str, str]]:
+        """Topic settings ccpulse asks for when it creates a topic: the dead-letter topic
+        takes records as large as any input topic might (Kafka's default is 1 MB)."""
+        return {self.deadletter: {"max.message.bytes": str(DEAD_LETTER_MAX_BYTES)}}

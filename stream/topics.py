@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from ccpulse.errors import Backoff, CcpulseError
-from ccpulse.stream.kafka import KafkaConfig
+from ccpulse.stream.kafka import KafkaConfig, Topics
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,10 @@ class BrokerUnreachable(CcpulseError):
 
 
 async def ensure_topics(kafka: KafkaConfig, names: list[str], partitions: int,
-                        timeout_s: float = 30.0) -> None:
-    """Create the topics that are missing; waits up to ``timeout_s`` for the broker."""
+                        timeout_s: float = 30.0,
+                        configs: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    """Create the topics that are missing (with their ``configs``, by name); waits up to
+    ``timeout_s`` for the broker."""
     admin = AIOKafkaAdminClient(**kafka.client_options())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -41,13 +44,21 @@ async def ensure_topics(kafka: KafkaConfig, names: list[str], partitions: int,
     backoff.succeeded()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
+        missing = [NewTopic(name, partitions, 1, topic_configs=dict((configs or {}).get(name, {})))
+                   for name in names if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
+
+
+async def ensure_all(kafka: KafkaConfig, topics: Topics, suffixes: list[str], partitions: int,
+                     timeout_s: float = 30.0) -> None:
+    """The input topics of these suffixes and the dead-letter topic, created if missing."""
+    await ensure_topics(kafka, [*topics.inputs(suffixes), topics.deadletter], partitions,
+                        timeout_s, topics.configs())
 
 
 async def wait_for_broker(kafka: KafkaConfig) -> None:

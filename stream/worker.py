@@ -24,17 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
 from ccpulse.errors import Backoff
 from ccpulse.state.connect import UNAVAILABLE
 from ccpulse.stream.config import WorkerConfig
+from ccpulse.stream.kafka import DEAD_LETTER_MAX_BYTES, TRUNCATED_DEAD_LETTER_BYTES
 from ccpulse.stream.metrics import WorkerMetrics
 from ccpulse.stream.processor import DeadLetter, Pending, Processor, RecordLike
 from ccpulse.stream.web import WorkerWeb
@@ -122,7 +125,8 @@ class FoldWorker:
         kafka = self.config.kafka
         options = kafka.client_options()
         while not self._stopping:
-            self.producer = AIOKafkaProducer(**options, linger_ms=5)
+            self.producer = AIOKafkaProducer(**options, linger_ms=5,
+                                             max_request_size=DEAD_LETTER_MAX_BYTES + (64 << 10))
             self.consumer = AIOKafkaConsumer(
                 **options,
                 group_id=self.config.group_id,
@@ -329,23 +333,48 @@ class FoldWorker:
         if not dead and not derived:
             return
         assert self.producer is not None
-        pending = []
-        for item in dead:
-            rec = item.record
-            headers = [("reason", item.reason.encode()), ("detail", item.detail.encode()),
-                       ("source", f"{rec.topic}:{rec.partition}:{rec.offset}".encode()),
-                       ("topic", rec.topic.encode()), ("partition", str(rec.partition).encode()),
-                       ("offset", str(rec.offset).encode())]
-            pending.append(await self.producer.send(
-                self.config.topics.deadletter, rec.value, rec.key, headers=headers))
-            self.metrics.deadlettered.labels(item.reason).inc()
+        letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
+        events = []
         for event in derived:
-            pending.append(await self.producer.send(
+            events.append(await self.producer.send(
                 self.config.topics.name(event.topic), orjson.dumps(event.doc),
                 event.key.encode()))
+        results = await asyncio.gather(*(sent for _, sent in letters), *events,
+                                       return_exceptions=True)
+        for (item, _), result in zip(letters, results, strict=False):
+            if isinstance(result, MessageSizeTooLargeError | RecordTooLargeError):
+                await (await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES))
+            elif isinstance(result, BaseException):
+                raise result
+            self.metrics.deadlettered.labels(item.reason).inc()
+        for result in results[len(letters):]:
+            if isinstance(result, BaseException):
+                raise result
         if derived:
             self.metrics.derived.inc(len(derived))
-        await asyncio.gather(*pending)
+
+    async def _send_dead(self, item: DeadLetter, limit: int) -> asyncio.Future[Any]:
+        """Send one dead letter with its original bytes, or cut to ``limit`` bytes (with
+        headers ``truncated``, ``original_bytes`` and ``original_sha256``) when larger."""
+        assert self.producer is not None
+        rec = item.record
+        value = rec.value
+        headers = [("reason", item.reason.encode()), ("detail", item.detail.encode()),
+                   ("source", f"{rec.topic}:{rec.partition}:{rec.offset}".encode()),
+                   ("topic", rec.topic.encode()), ("partition", str(rec.partition).encode()),
+                   ("offset", str(rec.offset).encode())]
+        if value is not None and len(value) > limit:
+            headers += [("truncated", b"true"), ("original_bytes", str(len(value)).encode()),
+                        ("original_sha256", hashlib.sha256(value).hexdigest().encode())]
+            value = value[:limit]
+        try:
+            sent: asyncio.Future[Any] = await self.producer.send(
+                self.config.topics.deadletter, value, rec.key, headers=headers)
+            return sent
+        except MessageSizeTooLargeError:  # refused before it left: larger than the client takes
+            if limit <= TRUNCATED_DEAD_LETTER_BYTES:
+                raise
+            return await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES)
 
 
 def tune_gc() -> None:

@@ -20,6 +20,7 @@ from ccpulse.windows.events import Event
 from ccpulse.windows.families import FamilySpec, RecordSpec
 from ccpulse.windows.families import LiveKey as LiveKey
 from ccpulse.windows.families import RecordKey as RecordKey
+from ccpulse.windows.fields import FieldSpec
 from ccpulse.windows.histograms import Histograms, HistogramSpec
 from ccpulse.windows.labels import LabelGuard
 from ccpulse.windows.metrics import MetricSpec
@@ -31,6 +32,9 @@ class EventType:
     kind: str  # "queued": what the domain's state switches on
     topic: str  # the topic suffix producers send it to ("calls")
     key: str  # the field whose value is its Kafka key (all of one entity's events in order)
+    fields: tuple[FieldSpec, ...] = ()  # beyond the envelope (event_id, type, ts)
+    description: str = ""
+    example: Mapping[str, Any] = field(default_factory=dict)  # a valid document
 
 
 @dataclass(frozen=True)

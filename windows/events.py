@@ -20,8 +20,15 @@ MAX_NAME_LENGTH: Final = 200
 # the newest time any calendar arithmetic can place: 9999-12-30T00:00:00Z
 MAX_TS_MS: Final = 253_402_128_000_000
 MAX_DURATION_S: Final = 1e12  # finite, and far beyond any real talk, hold or wrap time
-ISO_TS: Final = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+# ISO-8601 text: years 1971 to 9998 (so that every offset stays within 0..MAX_TS_MS),
+# fields within their ranges, a fraction of at most 6 digits and a UTC offset
+ISO_TS_PATTERN: Final = (
+    r"^(197[1-9]|19[89]\d|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])"
+    r"-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+ISO_TS: Final = re.compile(ISO_TS_PATTERN)
+CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
 CHANNELS: Final = frozenset({"voice", "chat", "email", "ticket", "sms", "social", "video",
                              "callback", "web", "messaging"})
 
@@ -55,16 +62,19 @@ def parse_ts_ms(value: object) -> int:
     """Epoch milliseconds from an integer, or from ISO-8601 text with a UTC offset."""
     if isinstance(value, bool):
         raise Rejected("bad_timestamp", "ts must be epoch milliseconds or ISO-8601, not a boolean")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1.7e12 is the integer it spells, as in JSON Schema
     if isinstance(value, int):
         if not 0 <= value <= MAX_TS_MS:
             raise Rejected("bad_timestamp", f"ts {value} is out of range (0 to {MAX_TS_MS})")
         return value
     if isinstance(value, str):
-        if ISO_TS.fullmatch(value) is None:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", value):
-                raise Rejected("bad_timestamp", f"ts {value!r} has no UTC offset")
-            raise Rejected("bad_timestamp", f"ts {value!r} is not ISO-8601 "
-                           "(YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or +HH:MM)")
+        if ISO_TS.match(value) is None:
+            shown = value[:40]
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?", value):
+                raise Rejected("bad_timestamp", f"ts {shown!r} has no UTC offset")
+            raise Rejected("bad_timestamp", f"ts {shown!r} is not ISO-8601 "
+                           "(YYYY-MM-DDTHH:MM:SS[.ffffff] with Z or +HH:MM, years 1971-9998)")
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
@@ -73,19 +83,29 @@ def parse_ts_ms(value: object) -> int:
         if not 0 <= ts_ms <= MAX_TS_MS:
             raise Rejected("bad_timestamp", f"ts {value!r} is out of range")
         return ts_ms
-    raise Rejected("bad_timestamp", f"ts must be an integer or a string, got {type_name(value)}")
+    raise Rejected("bad_timestamp",
+                   f"ts must be a whole number or a string, got {type_name(value)}")
+
+
+def is_name(value: object, max_length: int = MAX_NAME_LENGTH) -> bool:
+    """A name: 1 to 200 characters, none of them a control character (U+0000 to U+001F,
+    U+007F to U+009F); printable text is the common case, checked in one go."""
+    return (type(value) is str and 0 < len(value) <= max_length
+            and (value.isprintable() or CONTROL.search(value) is None))
 
 
 def text(doc: dict[str, Any], name: str) -> str:
-    """A required name: 1 to 200 printable characters."""
+    """A required name (see :func:`is_name`)."""
     value = doc.get(name)
-    if type(value) is str and 0 < len(value) <= MAX_NAME_LENGTH and value.isprintable():
-        return value  # the common case, checked in one go
+    if is_name(value):
+        assert isinstance(value, str)
+        return value
     if value is None:
         raise Rejected("missing_field", f"{name} is required")
     if not isinstance(value, str):
         raise Rejected("wrong_type", f"{name} must be a string, got {type_name(value)}")
-    raise Rejected("wrong_type", f"{name} must be 1 to {MAX_NAME_LENGTH} printable characters")
+    raise Rejected("wrong_type",
+                   f"{name} must be 1 to {MAX_NAME_LENGTH} characters without control characters")
 
 
 def optional_text(doc: dict[str, Any], name: str) -> str | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from ccpulse.windows.domain import Context, DomainState, LiveKey, RecordKey
 from ccpulse.windows.engine import BucketKey, TotalKey, WindowSet
@@ -29,6 +29,9 @@ from ccpulse.windows.histograms import Histogram, HistogramKey, Histograms
 from ccpulse.windows.labels import LABEL_RECORDS, LabelGuard
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 from ccpulse.windows.registry import Registry
+
+# an event applied after events more than this much newer is counted late
+LATE_AFTER_MS: Final = 300_000
 
 LAYOUT_VERSION = 2  # of the stored state as a whole (see ``ccpulse.state.layout``)
 
@@ -109,6 +112,8 @@ class PartitionState:
             state.restore(stored.records)
         self._appliers: list[Callable[[Event], str]] = [s.apply for s in self.states]
         self.position = 0  # of the event being applied, in the batch given to ``apply``
+        # the newest event time applied so far, by which lateness is judged
+        self._stream_ms = self.counters.get("newest_event_ms", 0)
         self._complete = True  # the next publication replaces what is stored
 
     @property
@@ -131,19 +136,26 @@ class PartitionState:
         """Apply events in order; returns the position and reason of each one rejected.
         If a domain raises, ``position`` is the event that made it raise."""
         rejected: list[tuple[int, str]] = []
-        applied = duplicates = 0
+        applied = duplicates = late = 0
         appliers = self._appliers
         ctx = self.ctx
+        stream_ms = self._stream_ms
         for i, event in enumerate(events):
             self.position = ctx.position = i
             outcome = appliers[event.domain](event)
+            ts_ms = event.ts_ms
             if outcome == APPLIED:
                 applied += 1
+                if ts_ms < stream_ms - LATE_AFTER_MS:
+                    late += 1
             elif outcome == DUPLICATE:
                 duplicates += 1
             else:
                 self.reject(outcome)
                 rejected.append((i, outcome))
+            if ts_ms > stream_ms:
+                stream_ms = ts_ms
+        self._stream_ms = stream_ms
         ctx.position = -1
         counters = self.counters
         if self.queues.folded:
@@ -153,6 +165,8 @@ class PartitionState:
             counters["processed"] = counters.get("processed", 0) + applied
         if duplicates:
             counters["duplicates"] = counters.get("duplicates", 0) + duplicates
+        if late:
+            counters["late"] = counters.get("late", 0) + late
         return rejected
 
     def observe_newest(self, ts_ms: int) -> None:

@@ -45,6 +45,9 @@ class Registry:
             for etype in domain.types:
                 if etype.type in self._types:
                     raise ValueError(f"event type {etype.type} is claimed twice")
+                if not any(f.name == etype.key and f.required for f in etype.fields):
+                    raise ValueError(f"event type {etype.type}: its key {etype.key} must be a "
+                                     "required field")
                 self._types[etype.type] = (index, etype, domain.decode)
             for family in domain.families:
                 _claim(self.families, family.name, family)
@@ -62,6 +65,10 @@ class Registry:
     @property
     def types(self) -> list[str]:
         return sorted(self._types)
+
+    def event_types(self) -> list[EventType]:
+        """Every event type, domain by domain, as declared."""
+        return [etype for domain in self.domains for etype in domain.types]
 
     def event_type(self, type_: str) -> EventType | None:
         entry = self._types.get(type_)

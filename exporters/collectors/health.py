@@ -16,6 +16,10 @@ METRICS = (
     MetricSpec("ccpulse_events_duplicate_total", COUNTER,
                "Events dropped as repeats of an applied event id", (), "events",
                "repeated event ids"),
+    MetricSpec("ccpulse_events_late_total", COUNTER,
+               "Events applied after an event of their partition more than 5 minutes newer "
+               "(the shortest windows may have moved past them)", (), "events",
+               "applied events with ts < newest earlier ts − 5 min"),
     MetricSpec("ccpulse_events_rejected_total", COUNTER,
                "Events sent to the dead-letter topic, by reason", ("reason",), "events",
                "dead-lettered events (every known reason is served, from 0)"),
@@ -56,6 +60,7 @@ class HealthCollector:
         out = base.families(self.specs)
         out["ccpulse_events_processed_total"].add("", view.counter("processed"))
         out["ccpulse_events_duplicate_total"].add("", view.counter("duplicates"))
+        out["ccpulse_events_late_total"].add("", view.counter("late"))
         out["ccpulse_waiting_expired_total"].add("", view.counter("expired_waiting"))
         out["ccpulse_queues_folded_total"].add("", view.counter("queues_folded"))
         out["ccpulse_histogram_resets_total"].add("", view.counter("histogram_resets"))

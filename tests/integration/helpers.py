@@ -22,7 +22,7 @@ from ccpulse.devtools.embedded import free_port, port_open
 from ccpulse.sources.producer import routed
 from ccpulse.state.layout import META_NOT_COUNTERS, partition_key, partitions_key
 from ccpulse.stream.kafka import KafkaConfig, Topics
-from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
 
@@ -49,9 +49,8 @@ class Stack:
         return Topics(self.prefix)
 
     async def create_topics(self) -> None:
-        await ensure_topics(KafkaConfig(self.bootstrap),
-                            [*self.topics.inputs(REGISTRY.topics()), self.topics.deadletter],
-                            int(self.env["CCPULSE_PARTITIONS"]))
+        await ensure_all(KafkaConfig(self.bootstrap), self.topics, REGISTRY.topics(),
+                         int(self.env["CCPULSE_PARTITIONS"]))
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         name = "-".join(args[:1])
@@ -121,6 +120,24 @@ class Stack:
                 else:
                     sent = routed(REGISTRY, event)
                     await producer.send(self.topics.name(sent.topic), sent.value, key=sent.key)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    def produce_raw(self, records: Iterable[tuple[bytes, bytes | None]],
+                    topic: str = "calls") -> None:
+        """Values (with keys) as they are, whatever they hold, to one input topic; records
+        up to 2 MB, so that oversized ones reach the worker."""
+        asyncio.run(self._produce_raw(list(records), topic))
+
+    async def _produce_raw(self, records: list[tuple[bytes, bytes | None]], topic: str) -> None:
+        await self.create_topics()
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10,
+                                    max_request_size=2 << 20)
+        await producer.start()
+        try:
+            for value, key in records:
+                await producer.send(self.topics.name(topic), value, key=key)
             await producer.flush()
         finally:
             await producer.stop()

@@ -21,6 +21,9 @@ def test_bench_smoke_run_prints_every_figure() -> None:
                          env=env, capture_output=True, check=True, timeout=240).stdout
     result = orjson.loads(out)
     for name in FIGURES:
-        assert isinstance(result[name], float) and result[name] > 0, name
+        assert isinstance(result[name], float), name
+        # Redis growth over a tiny run can round to nothing; every other figure is positive
+        assert result[name] >= 0 if name == "redis_used_mb" else result[name] > 0, \
+            (name, result[name])
     assert result["freshness"][0]["probes_missing"] == 0
     assert result["scale"]["day2_events"] > result["scale"]["day1_events"]

@@ -73,7 +73,7 @@ def test_transfer_needs_a_target_queue() -> None:
     (raw(ts="yesterday"), "bad_timestamp", "not ISO-8601"),
     (raw(ts="2023-11-14T22:13:20"), "bad_timestamp", "no UTC offset"),
     (raw(ts="2023-11-14 22:13:20Z"), "bad_timestamp", "not ISO-8601"),
-    (raw(ts="2023-13-14T22:13:20Z"), "bad_timestamp", "not a real time"),
+    (raw(ts="2023-02-30T22:13:20Z"), "bad_timestamp", "not a real time"),
     (raw(ts=True), "bad_timestamp", "boolean"),
     (raw(ts=-5), "bad_timestamp", "out of range"),
     (raw(ts=2**53 - 1), "bad_timestamp", "out of range"),

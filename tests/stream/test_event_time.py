@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
-from ccpulse.windows.store import PartitionStore
+from ccpulse.windows.store import MemoryStore, PartitionStore
 from ccpulse.windows.timeframes import Calendar
 from tests.published import fold, scrape
-from tests.stream.test_processor import PID, new_store, records, run, script
+from tests.stream.test_processor import PID, T0, new_store, records, run, script
 
 __all__ = ["new_store"]  # the fixture, for the property test below
 DAY = 86_400_000
@@ -122,3 +122,36 @@ def test_quiet_nights_move_today_and_the_interval_on(redis_client: redis.Redis) 
     assert offered("interval") == sum(1 for ts, _ in exits if ts >= interval_ms) > 0
     assert samples[("ccpulse_contacts_offered_total",
                     (("channel", "voice"), ("queue", "sales")))] == len(exits)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), batch=st.integers(1, 40),
+       stops=st.dictionaries(st.integers(0, 60), st.booleans(), max_size=4))
+def test_late_events_are_counted_the_same_however_the_run_is_cut(
+        seed: int, batch: int, stops: dict[int, bool]) -> None:
+    """Events moved back by more than 5 minutes: counted late exactly as a brute force
+    over the log says, however often the run stops and takes up again."""
+    rng = random.Random(seed)
+    values = script(seed, 60)
+    docs = [orjson.loads(v) if v.startswith(b'{"event_id"') else None for v in values]
+    for doc in docs:
+        if doc is not None and rng.random() < 0.1:
+            doc["ts"] -= rng.randrange(300_001, 3_000_000)  # late: credited in the past
+    log = [v if doc is None else orjson.dumps(doc) for v, doc in zip(values, docs, strict=True)]
+    straight, interrupted = MemoryStore(), MemoryStore()
+    run(straight, records(log), batch, {})
+    run(interrupted, records(log), batch, stops)
+    assert interrupted.view(PID) == straight.view(PID)
+    assert straight.view(PID).counters.get("late", 0) >= 1
+
+
+def test_an_event_more_than_five_minutes_behind_the_stream_is_counted_late() -> None:
+    def call(n: int, kind: str, ts: int) -> bytes:
+        return orjson.dumps({"event_id": f"{n}{kind}", "type": f"call.{kind}", "ts": T0 + ts,
+                             "contact_id": f"c{n}", "queue": "q", "channel": "voice"})
+    log = [call(1, "queued", 0), call(2, "queued", 1_000_000), call(1, "answered", 600_000),
+           call(3, "queued", 800_000), call(3, "queued", 800_000), call(4, "queued", 999_000)]
+    store = MemoryStore()
+    run(store, records(log), 2, {})
+    # 1 answered 400 s behind, 3 queued 200 s behind (its repeat is a duplicate), 4 just behind
+    assert store.view(PID).counters["late"] == 1

@@ -25,6 +25,7 @@ from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.contacts.voice import VoiceDomain
 from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
 from ccpulse.windows.events import Event
+from ccpulse.windows.fields import name_field
 from ccpulse.windows.registry import Registry, build_registry
 from ccpulse.windows.store import MemoryStore, PartitionStore
 
@@ -176,7 +177,8 @@ class BrittleDomain:
     """A domain with a bug: ``test.boom`` raises halfway through being applied."""
 
     name = "brittle"
-    types = (EventType("test.boom", "boom", "calls", "contact_id"),)
+    types = (EventType("test.boom", "boom", "calls", "contact_id",
+                       (name_field("contact_id"),)),)
     families = ()
     histograms = ()
     records = ()

@@ -5,6 +5,7 @@ failure stops the worker with a clear message instead of retrying forever."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import logging
 from typing import Any
@@ -20,7 +21,7 @@ from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.processor import Processor
-from ccpulse.stream.topics import ensure_topics
+from ccpulse.stream.topics import ensure_all
 from ccpulse.stream.worker import Fatal, FoldWorker
 from ccpulse.windows.agents.domain import AgentsDomain
 from ccpulse.windows.clock import clock_factory
@@ -50,8 +51,7 @@ def worker_for(broker: Service, redis_server: Service, store_class: type[RedisSt
 
 
 async def produce(config: WorkerConfig, values: list[bytes]) -> None:
-    await ensure_topics(config.kafka, [*config.topics.inputs(REGISTRY.topics()),
-                                       config.topics.deadletter], config.partitions)
+    await ensure_all(config.kafka, config.topics, REGISTRY.topics(), config.partitions)
     producer = AIOKafkaProducer(bootstrap_servers=config.kafka.servers())
     await producer.start()
     try:
@@ -92,6 +92,24 @@ def rejected(client: redis.Redis, config: WorkerConfig) -> int:
     return sum(v for k, v in meta(client, config).items() if k.startswith("rejected:"))
 
 
+async def fold_all(worker: FoldWorker, config: WorkerConfig, client: redis.Redis,
+                   values: list[bytes]) -> list[Any]:
+    """Produce ``values``, run the worker until it has accounted for all of them, stop it;
+    returns the dead letters it sent."""
+    await produce(config, values)
+    await worker.start()
+    task = asyncio.create_task(worker.run())
+    try:
+        async with asyncio.timeout(60):
+            while accounted(client, config) < len(values):
+                await asyncio.sleep(0.2)
+        return await deadletters(config, rejected(client, config))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await worker.stop()
+
+
 @pytest.mark.integration
 def test_a_record_that_raises_goes_to_the_dead_letter_topic_and_the_rest_goes_on(
         broker: Service, redis_server: Service) -> None:
@@ -100,23 +118,7 @@ def test_a_record_that_raises_goes_to_the_dead_letter_topic_and_the_rest_goes_on
     boom = orjson.dumps({"event_id": "b", "type": "test.boom", "ts": 1_700_000_000_000,
                          "contact_id": "x"})
     values = [*calls[:20], boom, *calls[20:]]
-
-    async def scenario() -> list[Any]:
-        await produce(config, values)
-        await worker.start()
-        task = asyncio.create_task(worker.run())
-        try:
-            async with asyncio.timeout(60):
-                while accounted(client, config) < len(values):
-                    await asyncio.sleep(0.2)
-            dead = await deadletters(config, rejected(client, config))
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await worker.stop()
-        return dead
-
-    dead = asyncio.run(scenario())
+    dead = asyncio.run(fold_all(worker, config, client, values))
     boom_letters = [d for d in dead if dict(d.headers)["reason"] == b"processing_error"]
     assert [d.value for d in boom_letters] == [boom]
     assert b"RuntimeError: a bug" in dict(boom_letters[0].headers)["detail"]
@@ -150,3 +152,18 @@ def test_an_unexpected_failure_stops_the_worker_with_one_clear_message(
     stops = [r for r in caplog.records if "the worker stops" in r.getMessage()]
     assert len(stops) == 1
     assert worker.not_ready() == "failed: a bug in saving"
+
+
+@pytest.mark.integration
+def test_a_dead_letter_too_large_to_send_whole_goes_out_cut_with_its_size_and_hash(
+        broker: Service, redis_server: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ccpulse.stream.worker.DEAD_LETTER_MAX_BYTES", 1000)
+    worker, config, client = worker_for(broker, redis_server)
+    big = b"{" + b"x" * 5000  # unreadable, and larger than a dead letter may be
+    values = [*script(12, 5), big]
+    dead = asyncio.run(fold_all(worker, config, client, values))
+    letter = next(d for d in dead if dict(d.headers)["reason"] == b"malformed_json")
+    headers = dict(letter.headers)
+    assert letter.value == big[:1000] and headers["truncated"] == b"true"
+    assert headers["original_bytes"] == b"5001"
+    assert headers["original_sha256"] == hashlib.sha256(big).hexdigest().encode()

@@ -13,6 +13,7 @@ from ccpulse.windows.agents.metrics import METRICS
 from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
 from ccpulse.windows.events import Event, channel, text
 from ccpulse.windows.families import FamilySpec, RecordSpec
+from ccpulse.windows.fields import CHANNEL, QUEUE, name_field
 from ccpulse.windows.histograms import HistogramSpec
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 
@@ -24,6 +25,13 @@ ALL_QUEUES: Final = "*"
 AGENTS_TOPIC: Final = "agents"
 AGENT_RECORDS = RecordSpec("agent", 2, ("queues", "paused", "last_event"))
 LIVE: Final = "agent"
+AGENT_FIELDS = (
+    name_field("agent_id", "The agent; its Kafka key, so that all of one agent's events stay "
+               "in order."),
+    QUEUE.described("The queue; on logout, pause and unpause '*' means every queue the agent "
+                    "is in."),
+    CHANNEL,
+)
 
 
 class AgentEvent(Event):
@@ -50,8 +58,18 @@ class AgentState:
 
 class AgentsDomain:
     name = "agents"
-    types = tuple(EventType(f"agent.{k}", k, AGENTS_TOPIC, "agent_id")
-                  for k in (LOGIN, LOGOUT, PAUSE, UNPAUSE))
+    types = tuple(
+        EventType(f"agent.{kind}", kind, AGENTS_TOPIC, "agent_id", AGENT_FIELDS, description,
+                  {"event_id": f"e-{kind}", "type": f"agent.{kind}", "ts": ts,
+                   "agent_id": "a-12", "queue": queue, "channel": "voice"})
+        for kind, description, ts, queue in (
+            (LOGIN, "The agent joins the queue.", "2026-11-22T08:55:00+01:00", "sales"),
+            (LOGOUT, "The agent leaves the queue (and any pause in it).",
+             "2026-11-22T17:05:00+01:00", ALL_QUEUES),
+            (PAUSE, "The agent stops taking contacts from the queue for now.",
+             "2026-11-22T10:30:00+01:00", ALL_QUEUES),
+            (UNPAUSE, "The agent takes contacts again.", "2026-11-22T10:45:00+01:00",
+             ALL_QUEUES)))
     families: tuple[FamilySpec, ...] = ()
     histograms: tuple[HistogramSpec, ...] = ()
     records: tuple[RecordSpec, ...] = (AGENT_RECORDS,)

@@ -9,7 +9,6 @@ from ccpulse.windows.events import (
     MAX_DURATION_S,
     MAX_NAME_LENGTH,
     Event,
-    Rejected,
     channel,
     optional_text,
     seconds_ms,
@@ -63,6 +62,8 @@ def decode_contact(doc: dict[str, Any], type_: str, kind: str, event_id: str, ts
     customer_id: str | None = None
     if "customer_id" in doc:
         customer_id = optional_text(doc, "customer_id")
+    if "exit_reason" in doc:  # informative only, but checked like any declared field
+        optional_text(doc, "exit_reason")
     to_queue: str | None = None
     handle_ms = UNMEASURED
     if kind == TRANSFERRED:
@@ -88,9 +89,6 @@ def _handle_ms(doc: dict[str, Any]) -> int:
     total_ms = 0
     for name in ("talk_s", "hold_s", "wrap_s"):  # says exactly what is wrong
         total_ms += seconds_ms(doc, name, 0.0)
-    if total_ms > MAX_DURATION_S * 1000:
-        raise Rejected("wrong_type",
-                       f"talk_s + hold_s + wrap_s must be at most {MAX_DURATION_S:g}")
     return total_ms
 
 

@@ -40,7 +40,8 @@ QueueKey = tuple[str, str]  # (queue, channel)
 
 REASONS: Final = {
     "not_queued": "an answer, abandon or transfer for a contact never queued (or forgotten)",
-    "not_waiting": "an answer, abandon or transfer for a contact not waiting in that queue",
+    "not_waiting": "an answer or abandon for a contact not waiting in that queue, or a "
+                   "transfer for one neither waiting nor in service there",
     "already_waiting": "a contact queued again while it is still waiting",
     "ended_while_waiting": "an end for a contact still waiting",
     "answered_before_queued": "an answer dated before its contact was queued",
@@ -190,8 +191,14 @@ class ContactTracker:
                 if to_queue is None:
                     return "queue_not_allowed"
                 event.to_queue = to_queue
-            if record.stage != WAITING:
-                # transferred after being answered: it simply enters the new queue
+            if record.stage == IN_SERVICE and record.queue == event.queue:
+                # transferred after an answer: the first service ends here (its handle
+                # time runs from the answer), and the contact waits in the new queue
+                slot = record.slot
+                assert slot is not None
+                values = self.windows.slot(slot.series, record.left_ms)
+                values[f.HANDLED] += 1
+                values[f.HANDLE_MS] += max(0, event.ts_ms - record.left_ms)
                 self._enqueue(cid, record, self.slot_of(event.to_queue, event.channel), event)
                 return APPLIED
         if record.stage != WAITING or record.queue != event.queue:

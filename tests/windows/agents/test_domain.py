@@ -51,3 +51,31 @@ def test_a_repeated_event_changes_nothing() -> None:
     login = AgentEvent("x", "agent.login", "login", 0, 1, "ann", "sales")
     assert roster.apply(login) == "applied"
     assert roster.apply(login) == "duplicate"
+
+
+def event(event_id: str, kind: str, queue: str = "sales", agent: str = "ann") -> AgentEvent:
+    return AgentEvent(event_id, f"agent.{kind}", kind, 0, 1, agent, queue)
+
+
+def test_an_older_event_sent_again_is_applied_again_in_arrival_order() -> None:
+    roster = new_roster()
+    outcomes = [roster.apply(e) for e in (event("1", "login"), event("2", "pause"),
+                                          event("3", "unpause"), event("2", "pause"))]
+    assert outcomes == ["applied"] * 4  # only a repeat of the last id is a duplicate
+    assert counts(roster) == {"sales": (1, 1)}  # the late repeat of the pause undid 3
+
+
+def test_a_logout_ends_the_pauses_of_its_queues() -> None:
+    roster = new_roster()
+    for e in (event("1", "login"), event("2", "login", "vip"), event("3", "pause", "*"),
+              event("4", "logout", "sales"), event("5", "login", "sales")):
+        roster.apply(e)
+    assert counts(roster) == {"sales": (1, 0), "vip": (1, 1)}
+
+
+def test_a_pause_before_the_login_counts_once_the_agent_logs_in() -> None:
+    roster = new_roster()
+    roster.apply(event("1", "pause"))
+    assert counts(roster) == {}
+    roster.apply(event("2", "login"))
+    assert counts(roster) == {"sales": (1, 1)}

@@ -120,13 +120,27 @@ def test_transfer_while_waiting_leaves_one_queue_and_enters_another() -> None:
     assert not tracker.waiting
 
 
-def test_transfer_after_answer_just_enters_the_new_queue() -> None:
+def test_transfer_after_answer_ends_the_first_service_and_waits_in_the_new_queue() -> None:
     outcomes, queues, tracker = play([
-        Ev("queued", 0), Ev("answered", 1_000), Ev("transferred", 60_000, to_queue="r"),
+        Ev("queued", 0), Ev("answered", 1_000), Ev("transferred", 61_000, to_queue="r"),
+        Ev("answered", 71_000, queue="r"), Ev("ended", 131_000, queue="r"),
     ])
-    assert outcomes == ["applied"] * 3
-    assert queues["q"][f.TRANSFERRED] == 0
-    assert tracker.live_all() == {("call", "r", "voice"): {"w": [T0 + 60_000], "s": 0}}
+    assert outcomes == ["applied"] * 5
+    assert queues["q"][f.TRANSFERRED] == 0 and queues["q"][f.ANSWERED] == 1
+    assert queues["q"][f.HANDLED] == 1 and queues["q"][f.HANDLE_MS] == 60_000
+    assert queues["r"][f.OFFERED] == 1 and queues["r"][f.ANSWER_WAIT_MS] == 10_000
+    assert queues["r"][f.HANDLED] == 1 and queues["r"][f.HANDLE_MS] == 60_000
+    assert not tracker.live_all()
+
+
+def test_a_transfer_after_the_contact_left_is_refused() -> None:
+    for left in (Ev("abandoned", 1_000), Ev("answered", 1_000)):
+        timeline = [Ev("queued", 0), left]
+        if left.kind == "answered":
+            timeline.append(Ev("ended", 2_000))
+        outcomes, queues, tracker = play([*timeline, Ev("transferred", 9_000, to_queue="r")])
+        assert outcomes[-1] == "not_waiting" and "r" not in queues
+        assert not tracker.live_all()
 
 
 @pytest.mark.parametrize(("timeline", "reason"), [
@@ -139,6 +153,9 @@ def test_transfer_after_answer_just_enters_the_new_queue() -> None:
     ([Ev("queued", 10), Ev("ended", 20)], "ended_while_waiting"),
     ([Ev("queued", 10), Ev("answered", 20, queue="other")], "not_waiting"),
     ([Ev("queued", 10), Ev("answered", 20), Ev("abandoned", 30)], "not_waiting"),
+    ([Ev("queued", 10), Ev("answered", 20), Ev("transferred", 30, queue="x", to_queue="r")],
+     "not_waiting"),
+    ([Ev("queued", 10), Ev("transferred", 20, queue="x", to_queue="r")], "not_waiting"),
 ])
 def test_impossible_sequences_are_rejected_with_a_reason(timeline: list[ContactEvent],
                                                           reason: str) -> None:
@@ -219,3 +236,15 @@ def test_queues_outside_the_allow_list_are_refused_and_beyond_the_cap_fold_into_
         tracker=capped)
     assert set(queues) == {"q0", "q1", "other"} and queues["other"][f.ANSWERED] == 4
     assert tracker.ctx.queues.folded == 8
+
+
+def test_repeats_sent_after_the_contact_was_forgotten_are_not_recognised() -> None:
+    tracker = new_tracker()
+    first = [Ev("queued", 0, event_id="q"), Ev("answered", 5_000, event_id="a"),
+             Ev("ended", 65_000, event_id="e")]
+    assert [tracker.apply(e) for e in first] == ["applied"] * 3
+    tracker.advance(T0 + 65_000 + 16 * 60_000)  # past the 15 minutes finished contacts stay
+    assert tracker.record("c1") is None
+    again = [Ev("answered", 5_000, event_id="a"), Ev("queued", 0, event_id="q")]
+    assert [tracker.apply(e) for e in again] == ["not_queued", "applied"]
+    assert "c1" in tracker.waiting  # a new visit, which waits until presumed lost
