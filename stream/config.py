@@ -22,7 +22,7 @@ class WorkerConfig:
     batch_within_s: float = 0.1
     publish_hold_s: float = 0.25  # while catching up: publish a partition at most this often
     tick_s: float = 1.0
-    session_timeout_s: float = 10.0
+    session_timeout_s: float = 6.0
     instance_id: str | None = None  # static group membership (KIP-345) when set
     web_host: str = "127.0.0.1"
     web_port: int = 6066

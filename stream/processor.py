@@ -143,6 +143,7 @@ class Processor:
         self._touched: set[str] = set()
         self._reset: set[str] = set()  # the next save replaces what is stored
         self._poisoned: dict[str, dict[int, str]] = {}  # offsets that raised, and why
+        self._gap_retried: dict[str, int] = {}  # partition -> the offset it was sent back to
         self._sent: dict[str, int] = {}  # offsets whose dead letters went out (in this process)
 
     # -- ownership ---------------------------------------------------------------
@@ -193,6 +194,7 @@ class Processor:
             self._checkpointed_at.pop(pid, None)
             self._published_at.pop(pid, None)
             self._touched.discard(pid)
+            self._gap_retried.pop(pid, None)
 
     # -- processing ----------------------------------------------------------------
     def fold(self, batch: Mapping[tuple[str, int], Sequence[RecordLike]]) -> Folded:
@@ -204,6 +206,32 @@ class Processor:
             if not self._fold_partition(pid, records, wall_ms, out):
                 out.resume.append(pid)
         return out
+
+    def _skips_ahead(self, pid: str, records: Sequence[RecordLike]) -> bool:
+        """Whether the records start past the next offset the partition's state needs (a
+        consumer position that a rebalance left where the group's commit was, not where
+        the state was loaded from): they are refused once, so that the partition is
+        consumed again from its state. Past a second time, the missing records are no
+        longer in the topic (retention): folded from where they start, and logged."""
+        guard = self._guards.get(pid)
+        expected = self.states[pid].offset + 1
+        if guard is not None and guard.held:
+            expected = guard.held[-1].item[0].offset + 1
+        first = records[0].offset if records else expected
+        if first <= expected:
+            self._gap_retried.pop(pid, None)
+            return False
+        if self._gap_retried.get(pid) != expected:
+            self._gap_retried[pid] = expected
+            log.info("partition %s: records start at offset %d, its state needs %d next; "
+                     "consuming it again from there", pid, first, expected)
+            return True
+        log.log(logging.WARNING if expected else logging.INFO,
+                "partition %s: offsets %d to %d are no longer in the topic (deleted by "
+                "retention before they were folded); folding on from %d",
+                pid, expected, first - 1, first)
+        self._gap_retried.pop(pid, None)
+        return False
 
     def held(self) -> int:
         """Records held on the event clock until later ones confirm a jump ahead in time."""
@@ -244,8 +272,12 @@ class Processor:
 
     def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
                         out: Folded) -> bool:
-        """Fold one partition's records; False if one raised (the partition was dropped)."""
+        """Fold one partition's records; False if one raised (the partition was dropped) or
+        if they do not start where the partition's state ends (it is to be consumed again
+        from there)."""
         state = self.state(pid)
+        if self._skips_ahead(pid, records):
+            return False
         # dead letters and derived events up to here went out before
         sent_up_to = max(self._published[pid], self._sent.get(pid, -1))
         clock = self.clocks[pid]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
@@ -27,6 +28,9 @@ from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
 
 REGISTRY = build_registry(EngineConfig())
+SINGLE, CLUSTER = "single", "cluster"
+# a test marked with this runs twice: against one Redis server and against a Redis Cluster
+ON_BOTH = pytest.mark.parametrize("stack", [SINGLE, CLUSTER], indirect=True)
 
 
 @dataclass
@@ -35,6 +39,7 @@ class Stack:
     logdir: Path
     redis: redis.Redis
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    kafka_options: dict[str, Any] = field(default_factory=dict)  # TLS, for the test's clients
 
     @property
     def prefix(self) -> str:
@@ -45,11 +50,18 @@ class Stack:
         return self.env["CCPULSE_KAFKA_BOOTSTRAP"]
 
     @property
+    def kafka_config(self) -> dict[str, Any]:
+        if "ssl_context" not in self.kafka_options:
+            return {}
+        return {"security_protocol": "SSL", "ca_file": self.env["CCPULSE_KAFKA_CA_FILE"]}
+
+    @property
     def topics(self) -> Topics:
         return Topics(self.prefix)
 
     async def create_topics(self) -> None:
-        await ensure_all(KafkaConfig(self.bootstrap), self.topics, REGISTRY.topics(),
+        await ensure_all(KafkaConfig(self.bootstrap, **self.kafka_config), self.topics,
+                         REGISTRY.topics(),
                          int(self.env["CCPULSE_PARTITIONS"]))
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
@@ -111,7 +123,8 @@ class Stack:
 
     async def _produce(self, events: list[dict[str, Any] | bytes]) -> None:
         await self.create_topics()
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10)
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10,
+                                    **self.kafka_options)
         await producer.start()
         try:
             for event in events:
@@ -133,7 +146,7 @@ class Stack:
     async def _produce_raw(self, records: list[tuple[bytes, bytes | None]], topic: str) -> None:
         await self.create_topics()
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=10,
-                                    max_request_size=2 << 20)
+                                    max_request_size=2 << 20, **self.kafka_options)
         await producer.start()
         try:
             for value, key in records:
@@ -147,7 +160,8 @@ class Stack:
 
     async def _consume(self, topic: str, expected: int, timeout_s: float) -> list[Any]:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=self.bootstrap,
-                                    auto_offset_reset="earliest", group_id=None)
+                                    auto_offset_reset="earliest", group_id=None,
+                                    **self.kafka_options)
         await consumer.start()
         records: list[Any] = []
         deadline = time.monotonic() + timeout_s

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ccpulse.state.layout import partition_key, partitions_key
-from tests.integration.helpers import Stack, sample, scrape, wait_for
+from tests.integration.helpers import ON_BOTH, Stack, sample, scrape, wait_for
 
 B = 1_714_989_600_000  # 2024-05-06T10:00:00Z
 CONTACTS = 4_000
@@ -39,6 +39,7 @@ def expected_within(queue: str) -> int:
 
 
 @pytest.mark.integration
+@ON_BOTH
 def test_kill_9_mid_stream_then_restart_gives_exact_counts(stack: Stack) -> None:
     events = script()
     total = len(events)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.helpers import Stack, sample, scrape, wait_for
+from tests.integration.helpers import ON_BOTH, Stack, sample, scrape, wait_for
 
 B = 1_714_989_600_000  # 2024-05-06T10:00:00Z
 S = 1_000
@@ -49,6 +49,7 @@ GARBAGE = [b"{oops", b'{"type": "call.teleported"}']
 
 
 @pytest.mark.integration
+@ON_BOTH
 def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     stack.produce(AGENTS)
     stack.produce(SCRIPT[:8])

@@ -249,3 +249,32 @@ def test_checkpoint_interval_is_respected() -> None:
     processor.save()
     assert store.checkpoints[PID][0].offset == 9  # 5 s have not passed
     assert math.isfinite(processor.config.checkpoint_s)
+
+
+def test_records_that_skip_past_the_state_are_consumed_again_from_it() -> None:
+    """A consumer left at the group's committed offset after a rebalance, not where the
+    state was loaded from: nothing is folded, the partition is sent back to its state."""
+    store = MemoryStore()
+    log = records(script(5, 60))
+    straight = MemoryStore()
+    run(straight, log, 10, {})
+    processor = Processor(REGISTRY, store, clock_factory("event"))
+    processor.fold({("calls", 0): log[:20]})
+    skipped = processor.fold({("calls", 0): log[30:40]})
+    assert skipped.resume == [PID] and not skipped.dead
+    assert processor.state(PID).offset == 19
+    processor.fold({("calls", 0): log[20:]})
+    processor.save()
+    assert store.view(PID) == straight.view(PID)
+
+
+def test_records_deleted_before_they_were_folded_are_passed_over_on_the_second_try(
+        caplog: pytest.LogCaptureFixture) -> None:
+    processor = Processor(REGISTRY, MemoryStore(), clock_factory("event"))
+    log = records(script(5, 60))
+    processor.fold({("calls", 0): log[:20]})
+    assert processor.fold({("calls", 0): log[30:40]}).resume == [PID]
+    again = processor.fold({("calls", 0): log[30:40]})  # the broker starts there again
+    assert again.resume == []
+    assert processor.state(PID).offset == 39
+    assert "offsets 20 to 29 are no longer in the topic" in caplog.text
