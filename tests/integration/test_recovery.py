@@ -11,9 +11,8 @@ import time
 import pytest
 
 from ccpulse.devtools.embedded import free_port
-from tests.integration.helpers import Stack, wait_for
+from tests.integration.helpers import Stack, wait_for, worker_metric
 from tests.integration.test_crash import script
-from tests.integration.test_two_workers import worker_metric
 
 SESSION_TIMEOUT_S = 6  # the default
 OWNED = 8  # calls and agents, four partitions each

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.request
-
 import pytest
 
 from ccpulse.devtools.embedded import free_port
-from tests.integration.helpers import Stack, sample, scrape, wait_for
+from tests.integration.helpers import Stack, sample, scrape, wait_for, worker_metric
 from tests.integration.test_crash import QUEUES, expected_within, script
-
-
-def worker_metric(web_port: int, name: str) -> float:
-    url = f"http://127.0.0.1:{web_port}/metrics"
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            text = response.read().decode()
-    except OSError:
-        return 0.0
-    for line in text.splitlines():
-        if line.startswith(f"{name} "):
-            return float(line.split()[1])
-    return 0.0
 
 
 @pytest.mark.integration
