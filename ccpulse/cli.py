@@ -162,7 +162,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     queues = default_queues(args.queues.split(",") if args.queues else None, staffing)
     producer = EventProducer(wiring.kafka_config(settings), wiring.topics(settings),
                              wiring.registry(settings), settings.partitions)
-    sent = asyncio.run(simulate(producer, queues, args.rate, args.seed, args.duration))
+    sent = asyncio.run(simulate(producer, queues, args.rate, args.seed, args.duration,
+                                args.chat_rate))
     logging.info("simulator: done, %d events sent", sent)
 
 
@@ -295,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="calls per second, all queues")
     simulate.add_argument("--queues", help="comma-separated queue names "
                           "(default sales,support,billing,general)")
+    simulate.add_argument("--chat-rate", type=float, default=0.0,
+                          help="conversations per second (default 0: calls only)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--staffing", help="agents per Erlang of load, per queue, e.g. "
                           "'support=0.8,sales=1.3' (below about 1.05 a queue falls behind)")

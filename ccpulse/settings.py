@@ -34,6 +34,8 @@ class ChannelPolicy(BaseModel):
     target: float | None = Field(default=None, gt=0, le=1)
     abandons: AbandonPolicy | None = None
     short_abandon_s: float | None = Field(default=None, ge=0)
+    first_response_target_s: float | None = Field(default=None, gt=0)
+    response_target_s: float | None = Field(default=None, gt=0)
 
 
 class QueuePolicy(ChannelPolicy):
@@ -113,6 +115,8 @@ class Settings(BaseSettings):
     sl_target: float = Field(default=0.8, gt=0, le=1)
     abandon_policy: AbandonPolicy = AbandonPolicy.NEGATIVE
     short_abandon_s: float = Field(default=0.0, ge=0)
+    first_response_target_s: float = Field(default=60.0, gt=0)
+    response_target_s: float = Field(default=60.0, gt=0)
     queues: dict[str, QueuePolicy] = Field(default_factory=dict)
     # business hours: [calendars.NAME]; "site" is the site's own (CcpulseNoEvents uses it)
     calendars: dict[str, CalendarHours] = Field(default_factory=dict)
@@ -123,6 +127,10 @@ class Settings(BaseSettings):
     max_contacts: int = Field(default=100_000, ge=1)
     max_queues: int = Field(default=1_000, ge=1)
     queue_allowlist: list[str] = Field(default_factory=list)
+    per_agent_metrics: bool = True
+    max_agents: int = Field(default=5_000, ge=1)
+    agent_capacity: dict[str, int] = Field(default_factory=lambda: {"voice": 1, "chat": 3})
+    derive_agent_activity: bool = True
     max_record_bytes: int = Field(default=1 << 20, ge=1024)
 
     # processing

@@ -3,8 +3,10 @@ for the layers below the application."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 from ccpulse.errors import ConfigError
-from ccpulse.settings import Settings
+from ccpulse.settings import ChannelPolicy, Settings
 from ccpulse.state.connect import RedisConfig
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
@@ -15,21 +17,18 @@ from ccpulse.windows.policy import PolicyBook, ServiceLevelPolicy
 from ccpulse.windows.registry import Registry, build_registry
 from ccpulse.windows.timeframes import Calendar
 
+POLICY_FIELDS = frozenset(f.name for f in fields(ServiceLevelPolicy))
+
 
 def policies(settings: Settings) -> PolicyBook:
     default = ServiceLevelPolicy(settings.sl_threshold_s, settings.sl_target,
-                                 settings.abandon_policy, settings.short_abandon_s)
+                                 settings.abandon_policy, settings.short_abandon_s,
+                                 settings.first_response_target_s, settings.response_target_s)
 
-    def over(base: ServiceLevelPolicy, override: object) -> ServiceLevelPolicy:
-        threshold = getattr(override, "threshold_s", None)
-        target = getattr(override, "target", None)
-        abandons = getattr(override, "abandons", None)
-        short = getattr(override, "short_abandon_s", None)
-        return ServiceLevelPolicy(
-            threshold_s=threshold if threshold is not None else base.threshold_s,
-            target=target if target is not None else base.target,
-            abandons=abandons or base.abandons,
-            short_abandon_s=short if short is not None else base.short_abandon_s)
+    def over(base: ServiceLevelPolicy, override: ChannelPolicy) -> ServiceLevelPolicy:
+        given = {name: value for name, value in override.model_dump().items()
+                 if name in POLICY_FIELDS and value is not None}
+        return replace(base, **given)
 
     queues = {name: over(default, q) for name, q in settings.queues.items()}
     channels = {(name, channel): over(queues[name], c) for name, q in settings.queues.items()
@@ -61,7 +60,11 @@ def engine_config(settings: Settings) -> EngineConfig:
         voice=Retention(dedupe_ms=round(settings.dedupe_s * 1000),
                         max_wait_ms=round(settings.max_wait_s * 1000)),
         limits=Limits(max_contacts=settings.max_contacts, max_queues=settings.max_queues,
-                      queue_allowlist=frozenset(settings.queue_allowlist)),
+                      queue_allowlist=frozenset(settings.queue_allowlist),
+                      max_agents=settings.max_agents),
+        per_agent=settings.per_agent_metrics,
+        capacity=dict(settings.agent_capacity),
+        derive_agent_activity=settings.derive_agent_activity,
     )
 
 

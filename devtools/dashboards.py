@@ -148,7 +148,7 @@ def wallboard() -> dict[str, Any]:
               [Target(f'ccpulse_window_contacts_abandoned{{window="today",{Q}}}', by)]),
         Panel("Agents available", "Agents logged in to the queue, not paused and not on a "
               "contact of it (queues that send agent events).", "stat", "short",
-              [Target('ccpulse_agents_available{queue=~"$queue"}', "{{queue}}")]),
+              [Target('ccpulse_agents_available{queue=~"$queue"}', "{{queue}} {{channel}}")]),
         Panel("Abandon ratio, last 15 min", "Abandoned / offered over the last 15 minutes.",
               "stat", "percentunit",
               [Target(f'ccpulse_abandon_ratio{{window="15m",{Q}}}', by)], decimals=0),

@@ -101,7 +101,8 @@ class Demo:
                                self.settings.partitions))
         self._spawn("worker", ["worker"], env)
         self._spawn("exporter", ["exporter", "--port", str(self.exporter_port)], env)
-        simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed)]
+        simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed),
+                    "--chat-rate", str(self.calls_per_s / 4)]
         if self.queues:
             simulate += ["--queues", self.queues]
         self._spawn("simulator", simulate, env)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ccpulse.exporters.collectors.agents import AgentsCollector
 from ccpulse.exporters.collectors.base import Collector
 from ccpulse.exporters.collectors.calendars import CalendarsCollector
+from ccpulse.exporters.collectors.chats import ChatsCollector
 from ccpulse.exporters.collectors.contacts import ContactsCollector
 from ccpulse.exporters.collectors.health import HealthCollector
 from ccpulse.windows.metrics import GAUGE, MetricSpec, check_unique
@@ -34,8 +35,10 @@ def collectors_for(registry: Registry) -> list[Collector]:
     collectors: list[Collector] = []
     if "voice" in names or "chats" in names:
         collectors.append(ContactsCollector(registry.config.policies))
+    if "chats" in names:
+        collectors.append(ChatsCollector(registry.config.policies))
     if "agents" in names:
-        collectors.append(AgentsCollector())
+        collectors.append(AgentsCollector(registry.config.per_agent))
     if registry.config.calendars:
         collectors.append(CalendarsCollector(registry.config.calendars))
     collectors.append(HealthCollector(list(registry.reasons)))

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import time
+from collections.abc import Iterator
+from typing import Any
 
+from ccpulse.sources.chat_simulation import ChatSimulation, chat_queues
 from ccpulse.sources.producer import EventProducer
 from ccpulse.sources.simulation import QueueModel, Simulation
 
 log = logging.getLogger(__name__)
 
 
+def traffic(queues: tuple[QueueModel, ...], calls_per_s: float, seed: int, start_s: float,
+            chats_per_s: float = 0.0) -> Iterator[tuple[float, dict[str, Any]]]:
+    """Calls, and chats in the same queues if ``chats_per_s``, merged in time order."""
+    calls = Simulation(queues, calls_per_s, seed, start_s)
+    if not chats_per_s:
+        return iter(calls)
+    chats = ChatSimulation(chat_queues(queues), chats_per_s, seed, start_s)
+    return heapq.merge(calls, chats, key=lambda item: item[0])
+
+
 async def simulate(producer: EventProducer, queues: tuple[QueueModel, ...], calls_per_s: float,
-                   seed: int, duration_s: float | None = None) -> int:
+                   seed: int, duration_s: float | None = None, chats_per_s: float = 0.0) -> int:
     """Send events as their simulated time comes; returns how many were sent."""
     start_s = time.time()
     sent = 0
     async with producer:
-        for at_s, doc in Simulation(queues, calls_per_s, seed, start_s):
+        for at_s, doc in traffic(queues, calls_per_s, seed, start_s, chats_per_s):
             if duration_s is not None and at_s - start_s > duration_s:
                 break
             delay = at_s - time.time()

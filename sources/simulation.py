@@ -2,9 +2,10 @@
 
 Per queue: Poisson arrivals whose rate swells and ebbs over a ten-minute cycle,
 a pool of agents with exponential talk, hold and wrap-up times, and callers who
-hang up after an exponential patience. Some queues are understaffed so that
-their service level visibly moves. Contacts waiting too long in a queue with
-an overflow are transferred there.
+hang up after an exponential patience. Agents report their state (busy on a
+call, after-contact work, available, now and then away on a break). Some
+queues are understaffed so that their service level visibly moves. Contacts
+waiting too long in a queue with an overflow are transferred there.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CYCLE_S = 600.0
+BREAK_CHANCE = 0.03  # after a call, an agent takes a break
+BREAK_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -65,15 +68,21 @@ def default_queues(names: list[str] | None,
 class _QueueState:
     model: QueueModel
     agents: int
-    free_agents: int = 0
+    free: list[str] = field(default_factory=list)  # agents free for a call
+    waiting: deque[int] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
-        self.free_agents = self.agents
-    waiting: deque[int] = field(default_factory=deque)
+        self.free = [f"{self.model.name}-a{i:03d}" for i in range(self.agents)]
+
+    @property
+    def free_agents(self) -> int:
+        return len(self.free)
 
 
 @dataclass(order=True)
-class _Due:
+class Due:
+    """An action due at a simulated time (ties kept in the order they were planned)."""
+
     at_s: float
     seq: int
     action: str = field(compare=False)
@@ -90,7 +99,7 @@ class Simulation:
         self.start_s = start_s
         self.queues = {q.name: _QueueState(q, self._agents(q)) for q in queues}
         self.contacts: dict[int, dict[str, Any]] = {}
-        self.due: list[_Due] = []
+        self.due: list[Due] = []
         self.seq = itertools.count()
         self.contact_ids = itertools.count(1)
         self.event_ids = itertools.count(1)
@@ -109,17 +118,36 @@ class Simulation:
         m = state.model
         occupancy = min(0.98, 1 / m.staffing)
         for _ in range(round(state.free_agents * occupancy)):
-            state.free_agents -= 1
+            agent = state.free.pop()
             remaining = self.rng.uniform(0, 2 * (m.talk_s + m.wrap_s))
-            self._at(start_s + remaining, "free_agent", state.model.name)
+            self._at(start_s + remaining, "free_agent", (state.model.name, agent))
 
-    def _free_agent(self, t: float, queue: str) -> Iterator[tuple[float, dict[str, Any]]]:
+    def _free_agent(self, t: float, data: tuple[str, str]
+                    ) -> Iterator[tuple[float, dict[str, Any]]]:
+        queue, agent = data
         state = self.queues[queue]
-        state.free_agents += 1
+        if self.rng.random() < BREAK_CHANCE:  # a short break before the next call
+            yield self._agent_state(t, agent, queue, "away", reason="break")
+            self._at(t + self.rng.expovariate(1 / BREAK_S), "back", (queue, agent))
+            return
+        yield self._agent_state(t, agent, queue, "available")
+        state.free.append(agent)
         yield from self._assign(t, state)
 
+    def _back(self, t: float, data: tuple[str, str]) -> Iterator[tuple[float, dict[str, Any]]]:
+        queue, agent = data
+        yield self._agent_state(t, agent, queue, "available")
+        self.queues[queue].free.append(agent)
+        yield from self._assign(t, self.queues[queue])
+
+    def _agent_state(self, t: float, agent: str, queue: str, state: str,
+                     **extra: Any) -> tuple[float, dict[str, Any]]:
+        return t, {"event_id": f"sim-{self.run_id}-{next(self.event_ids)}",
+                   "type": "agent.state", "ts": round(t * 1000), "agent_id": agent,
+                   "state": state, **extra}
+
     def _at(self, at_s: float, action: str, data: Any) -> None:
-        heapq.heappush(self.due, _Due(at_s, next(self.seq), action, data))
+        heapq.heappush(self.due, Due(at_s, next(self.seq), action, data))
 
     def _rate(self, model: QueueModel, t_s: float) -> float:
         swell = 1 + 0.45 * math.sin(2 * math.pi * (t_s - self.start_s) / CYCLE_S)
@@ -139,10 +167,12 @@ class Simulation:
     def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
         for name, state in self.queues.items():
             for i in range(state.agents):
+                agent = f"{name}-a{i:03d}"
                 yield self.start_s, {
-                    "event_id": f"sim-{self.run_id}-login-{name}-{i}", "type": "agent.login",
-                    "ts": round(self.start_s * 1000), "agent_id": f"{name}-a{i:03d}",
-                    "queue": name, "channel": "voice"}
+                    "event_id": f"sim-{self.run_id}-login-{name}-{i}", "type": "agent.state",
+                    "ts": round(self.start_s * 1000), "agent_id": agent,
+                    "state": "available" if agent in state.free else "busy",
+                    "queues": [name], "capacity": {"voice": 1}}
         while self.due:
             due = heapq.heappop(self.due)
             yield from getattr(self, f"_{due.action}")(due.at_s, due.data)
@@ -171,20 +201,26 @@ class Simulation:
             if not info or not info["waiting"] or info["queue"] != state.model.name:
                 continue
             info["waiting"] = False
-            state.free_agents -= 1
-            self._at(t + self.rng.uniform(0.5, 3.0), "answer", contact)
+            agent = state.free.pop(0)
+            self._at(t + self.rng.uniform(0.5, 3.0), "answer", (contact, agent))
         return iter(())
 
-    def _answer(self, t: float, contact: int) -> Iterator[tuple[float, dict[str, Any]]]:
+    def _answer(self, t: float, data: tuple[int, str]) -> Iterator[tuple[float, dict[str, Any]]]:
+        contact, agent = data
         queue = self.contacts[contact]["queue"]
         m = self.queues[queue].model
-        agent = f"{queue}-a{self.rng.randrange(self.queues[queue].agents):03d}"
+        yield self._agent_state(t, agent, queue, "busy")
         yield self._event("call.answered", t, contact, queue, agent_id=agent)
         talk = self.rng.expovariate(1 / m.talk_s)
         hold = self.rng.expovariate(1 / m.hold_s) if self.rng.random() < 0.3 else 0.0
         wrap = self.rng.expovariate(1 / m.wrap_s)
+        self._at(t + talk + hold, "wrap_up", (queue, agent))
         self._at(t + talk + hold + wrap, "end",
                  (contact, agent, round(talk, 1), round(hold, 1), round(wrap, 1)))
+
+    def _wrap_up(self, t: float, data: tuple[str, str]) -> Iterator[tuple[float, dict[str, Any]]]:
+        queue, agent = data
+        yield self._agent_state(t, agent, queue, "after_contact_work")
 
     def _give_up(self, t: float, contact: int) -> Iterator[tuple[float, dict[str, Any]]]:
         info = self.contacts.get(contact)
@@ -211,6 +247,6 @@ class Simulation:
         queue = self.contacts.pop(contact)["queue"]
         yield self._event("call.ended", t, contact, queue, agent_id=agent, talk_s=talk,
                           hold_s=hold, wrap_s=wrap)
-        state = self.queues[queue]
-        state.free_agents += 1
-        yield from self._assign(t, state)
+        # the agent's own queue (a transferred call's agent came from where it was answered)
+        home = agent.rsplit("-a", 1)[0]
+        yield from self._free_agent(t, (home if home in self.queues else queue, agent))

@@ -9,7 +9,17 @@ from typing import Any
 import orjson
 
 from ccpulse.windows.events import ISO_TS_PATTERN, MAX_TS_MS
-from ccpulse.windows.fields import CHOICE, INTEGER, NAME, SECONDS, TEXT, FieldSpec, schema_of
+from ccpulse.windows.fields import (
+    CHOICE,
+    COUNTS,
+    INTEGER,
+    NAME,
+    NAMES,
+    SECONDS,
+    TEXT,
+    FieldSpec,
+    schema_of,
+)
 from ccpulse.windows.registry import Registry
 
 EVENT_ID = FieldSpec("event_id", NAME, True, "Unique per event; an event whose id was already "
@@ -108,4 +118,9 @@ def _value(spec: FieldSpec) -> str:
         return f"a whole number {spec.low:g} to {spec.high:g}"
     if spec.kind == TEXT:
         return f"text up to {spec.max_length} characters"
+    if spec.kind == NAMES:
+        return f"a list of up to {spec.max_length} names"
+    if spec.kind == COUNTS:
+        keys = ", ".join(f"`{key}`" for key in spec.choices)
+        return f"an object of whole numbers {spec.low:g} to {spec.high:g} under {keys}"
     return "true or false"

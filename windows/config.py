@@ -12,6 +12,7 @@ from ccpulse.windows.business import BusinessCalendar
 from ccpulse.windows.policy import PolicyBook
 from ccpulse.windows.timeframes import Calendar
 
+DEFAULT_CAPACITY = {"voice": 1, "chat": 3}
 STANDARD_WAIT_BOUNDS_S = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600)
 
 
@@ -30,6 +31,7 @@ class Limits:
     max_contacts: int = 100_000  # contacts tracked per partition and domain
     max_queues: int = 1_000  # distinct queues per partition; more fold into "other"
     queue_allowlist: frozenset[str] = frozenset()  # when not empty: only these queues
+    max_agents: int = 5_000  # distinct agents in per-agent series per partition; then "other"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,17 @@ class EngineConfig:
     limits: Limits = field(default_factory=Limits)
     # business-hours calendars by name ("site": the site's opening hours)
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+    per_agent: bool = True  # figures per agent (label ``agent``); off for very large sites
+    # contacts of each channel an agent can serve at once, unless its agent.state says
+    capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
+    derive_agent_activity: bool = True  # contact domains tell agents' partitions of work
+
+    def response_bounds_ms(self) -> tuple[int, ...]:
+        """The response histograms' bounds: the standard ones and every response target."""
+        from ccpulse.windows.chats.family import STANDARD_RESPONSE_BOUNDS_S
+
+        standard = {b * 1000 for b in STANDARD_RESPONSE_BOUNDS_S}
+        return tuple(sorted(standard | set(self.policies.response_targets_ms())))
 
     def wait_bounds_ms(self) -> tuple[int, ...]:
         """The wait histograms' bounds: the standard ones and every configured threshold."""

@@ -30,7 +30,8 @@ class DayTotals(WindowSet):
         day = self._days.get(minute)
         if day is None:
             day = self._days[minute] = self.calendar.day_label(minute)
-        series = (series[0], series[1] if self.by_queue else ALL)  # over every channel
+        # over every channel (and the site's series, which have no queue, under ALL)
+        series = (series[0], series[1] if self.by_queue and len(series) > 1 else ALL)
         values = self.rows.get((day, series))
         if values is None:
             values = self.rows[(day, series)] = self.families[series[0]].empty()

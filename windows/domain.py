@@ -56,6 +56,7 @@ class Context:
     histograms: Histograms
     queues: LabelGuard
     counters: dict[str, int] = field(default_factory=dict)
+    agents: LabelGuard | None = None  # agent names of per-agent series
     # derived events, with the position in its batch of the event each came from
     outbox: list[tuple[int, Derived]] = field(default_factory=list)
     position: int = -1  # of the event being applied (-1: none, time moved)

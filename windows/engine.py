@@ -27,7 +27,14 @@ from ccpulse.windows.families import (
     is_empty,
     subtract_into,
 )
-from ccpulse.windows.timeframes import BUCKET_MS, Calendar, WindowKind, WindowSpec, bucket_of
+from ccpulse.windows.timeframes import (
+    BUCKET_MS,
+    NEVER_MS,
+    Calendar,
+    WindowKind,
+    WindowSpec,
+    bucket_of,
+)
 
 TotalKey = tuple[str, SeriesKey]  # (window, series)
 BucketKey = tuple[str, SeriesKey, int]  # ("m" or "d", series, bucket start ms)
@@ -62,6 +69,11 @@ class WindowSet:
     @property
     def oldest_kept_minute_ms(self) -> int:
         return bucket_of(self.now_ms) - self._longest_sliding_ms + BUCKET_MS
+
+    @property
+    def earliest_start_ms(self) -> int:
+        """The start of the longest window that has one (before it, only ``total`` counts)."""
+        return min((s for s in self.starts.values() if s != NEVER_MS), default=self.now_ms)
 
     @property
     def oldest_kept_day_ms(self) -> int:

@@ -12,7 +12,10 @@ fixes what a valid value is:
 - ``integer``: a whole number within bounds (``5.0`` is the integer 5, as in JSON
   Schema);
 - ``boolean``;
-- ``text``: free text up to its length, control characters allowed (a comment).
+- ``text``: free text up to its length, control characters allowed (a comment);
+- ``names``: a list of up to ``max_length`` names (the queues an agent serves);
+- ``counts``: an object whose keys among ``choices`` hold whole numbers within bounds
+  (capacity per channel); other keys are ignored, like undeclared fields.
 
 An optional field may be absent or ``null``, which mean the same; a required one
 may be neither. Fields an event type does not declare are ignored, whatever they
@@ -43,7 +46,9 @@ SECONDS: Final = "seconds"
 INTEGER: Final = "integer"
 BOOLEAN: Final = "boolean"
 TEXT: Final = "text"
-KINDS: Final = frozenset({NAME, CHOICE, SECONDS, INTEGER, BOOLEAN, TEXT})
+NAMES: Final = "names"
+COUNTS: Final = "counts"
+KINDS: Final = frozenset({NAME, CHOICE, SECONDS, INTEGER, BOOLEAN, TEXT, NAMES, COUNTS})
 # a control character, as a JSON Schema regex (unanchored: "$" differs between engines)
 CONTROL_PATTERN: Final = "[\\u0000-\\u001f\\u007f-\\u009f]"
 
@@ -63,8 +68,8 @@ class FieldSpec:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"field {self.name}: unknown kind {self.kind!r}")
-        if self.kind == CHOICE and not self.choices:
-            raise ValueError(f"field {self.name}: a choice needs its choices")
+        if self.kind in (CHOICE, COUNTS) and not self.choices:
+            raise ValueError(f"field {self.name}: a {self.kind} field needs its choices")
 
     def optional(self) -> FieldSpec:
         return FieldSpec(self.name, self.kind, False, self.description, self.choices, self.low,
@@ -120,6 +125,34 @@ def read(doc: dict[str, Any], spec: FieldSpec) -> Any:
         if type(value) is bool:
             return value
         raise Rejected("wrong_type", f"{name} must be true or false, got {type_name(value)}")
+    if kind == NAMES:
+        if type(value) is not list:
+            raise Rejected("wrong_type", f"{name} must be a list of names, got {type_name(value)}")
+        if len(value) > spec.max_length:
+            raise Rejected("out_of_range", f"{name} holds {len(value)} names, at most "
+                           f"{spec.max_length}")
+        if not all(is_name(item) for item in value):
+            raise Rejected("wrong_type", f"{name} must hold names of 1 to {MAX_NAME_LENGTH} "
+                           "characters without control characters")
+        return value
+    if kind == COUNTS:
+        if type(value) is not dict:
+            raise Rejected("wrong_type", f"{name} must be an object, got {type_name(value)}")
+        counts = {}
+        for key in spec.choices:
+            count = value.get(key)
+            if count is None:
+                continue
+            if type(count) is float and count.is_integer():
+                count = int(count)
+            if type(count) is not int:
+                raise Rejected("wrong_type", f"{name}.{key} must be a whole number, got "
+                               f"{type_name(count)}")
+            if not spec.low <= count <= spec.high:
+                raise Rejected("out_of_range", f"{name}.{key} {count} is not between "
+                               f"{spec.low:g} and {spec.high:g}")
+            counts[key] = count
+        return counts
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Rejected("wrong_type", f"{name} must be a number, got {type_name(value)}")
     if kind == INTEGER:
@@ -157,6 +190,14 @@ def schema_of(spec: FieldSpec) -> dict[str, Any]:
         out = {"type": "string", "maxLength": spec.max_length}
     elif kind == BOOLEAN:
         out = {"type": "boolean"}
+    elif kind == NAMES:
+        out = {"type": "array", "maxItems": spec.max_length,
+               "items": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH,
+                         "not": {"pattern": CONTROL_PATTERN}}}
+    elif kind == COUNTS:
+        whole = {"type": "integer", "minimum": _number(spec.low), "maximum": _number(spec.high)}
+        out = {"type": "object", "properties": {key: {"anyOf": [whole, {"type": "null"}]}
+                                                for key in spec.choices}}
     elif kind == INTEGER:
         out = {"type": "integer", "minimum": _number(spec.low), "maximum": _number(spec.high)}
     else:

@@ -22,9 +22,13 @@ LABEL_RECORDS = RecordSpec("labels", 1, ("values",))
 
 
 class LabelGuard:
-    def __init__(self, limits: Limits) -> None:
-        self.allowlist = limits.queue_allowlist
-        self.max_queues = limits.max_queues
+    """The guard of queue names, or (``kind`` "agents") of agent names in per-agent series,
+    bounded by ``max_agents`` and with no allow-list."""
+
+    def __init__(self, limits: Limits, kind: str = "queues") -> None:
+        self.kind = kind
+        self.allowlist = limits.queue_allowlist if kind == "queues" else frozenset()
+        self.max_queues = limits.max_queues if kind == "queues" else limits.max_agents
         self.admitted: set[str] = set()
         self.folded = 0
         self._dirty = False
@@ -47,9 +51,9 @@ class LabelGuard:
         if not self._dirty:
             return {}
         self._dirty = False
-        return {(LABEL_RECORDS.name, "queues"): [sorted(self.admitted)]}
+        return {(LABEL_RECORDS.name, self.kind): [sorted(self.admitted)]}
 
     def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
-        stored = records.get(LABEL_RECORDS.name, {}).get("queues")
+        stored = records.get(LABEL_RECORDS.name, {}).get(self.kind)
         if stored:
             self.admitted = set(stored[0])

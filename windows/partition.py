@@ -100,7 +100,10 @@ class PartitionState:
         self.counters: dict[str, int] = dict(stored.counters)
         self.queues = LabelGuard(registry.config.limits)
         self.queues.restore(stored.records)
-        self.ctx = Context(self.windows, self.histograms, self.queues, self.counters)
+        self.agents = LabelGuard(registry.config.limits, "agents")
+        self.agents.restore(stored.records)
+        self.ctx = Context(self.windows, self.histograms, self.queues, self.counters,
+                           agents=self.agents)
         self.states: list[DomainState] = [d.new_state(self.ctx) for d in registry.domains]
         self.windows.restore(stored.totals, stored.buckets)
         self.notes = list(stored.problems)
@@ -161,6 +164,9 @@ class PartitionState:
         if self.queues.folded:
             counters["queues_folded"] = counters.get("queues_folded", 0) + self.queues.folded
             self.queues.folded = 0
+        if self.agents.folded:
+            counters["agents_folded"] = counters.get("agents_folded", 0) + self.agents.folded
+            self.agents.folded = 0
         if applied:
             counters["processed"] = counters.get("processed", 0) + applied
         if duplicates:
@@ -200,6 +206,7 @@ class PartitionState:
         a publication, so that it describes the same offset."""
         self.windows.fold()
         records: dict[RecordKey, list[Any] | None] = self.queues.record_changes()
+        records.update(self.agents.record_changes())
         for state in self.states:
             records.update(state.record_changes())
         return Checkpoint(buckets=self.windows.drain_buckets(), records=records)

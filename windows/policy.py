@@ -1,4 +1,5 @@
-"""Service-level policy per queue and channel: threshold, target and how abandons count."""
+"""Service-level policy per queue and channel: threshold, target and how abandons count,
+and the response-time targets of conversations (chats)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ class ServiceLevelPolicy:
     target: float = 0.8
     abandons: AbandonPolicy = AbandonPolicy.NEGATIVE
     short_abandon_s: float = 0.0
+    first_response_target_s: float = 60.0  # queue entry, handoff or reopen -> first reply
+    response_target_s: float = 60.0  # a customer's unanswered run -> the reply
 
     def __post_init__(self) -> None:
+        if not (self.first_response_target_s > 0 and self.response_target_s > 0):
+            raise ValueError("response targets must be > 0")
         if not self.threshold_s > 0:
             raise ValueError(f"threshold_s must be > 0, got {self.threshold_s}")
         if not 0 < self.target <= 1:
@@ -35,6 +40,14 @@ class ServiceLevelPolicy:
     @property
     def short_abandon_ms(self) -> int:
         return round(self.short_abandon_s * 1000)
+
+    @property
+    def first_response_target_ms(self) -> int:
+        return round(self.first_response_target_s * 1000)
+
+    @property
+    def response_target_ms(self) -> int:
+        return round(self.response_target_s * 1000)
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,11 @@ class PolicyBook:
     def thresholds_ms(self) -> list[int]:
         every = [self.default, *self.queues.values(), *self.channels.values()]
         return sorted({p.threshold_ms for p in every})
+
+    def response_targets_ms(self) -> list[int]:
+        every = [self.default, *self.queues.values(), *self.channels.values()]
+        return sorted({ms for p in every
+                       for ms in (p.first_response_target_ms, p.response_target_ms)})
 
     def configured(self) -> list[tuple[str, str]]:
         """The (queue, channel) pairs with a policy of their own ("" channel: any)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ccpulse.windows.agents.domain import AgentsDomain
+from ccpulse.windows.chats.domain import ChatDomain
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.contacts.voice import VoiceDomain
 from ccpulse.windows.domain import Domain, EventType
@@ -127,4 +128,4 @@ def _claim(table: dict[str, Any], name: str, spec: object) -> None:
 
 def build_registry(config: EngineConfig) -> Registry:
     """The domains of this build."""
-    return Registry(config, [VoiceDomain(config), AgentsDomain()])
+    return Registry(config, [VoiceDomain(config), ChatDomain(config), AgentsDomain(config)])

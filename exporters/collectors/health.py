@@ -29,6 +29,16 @@ METRICS = (
     MetricSpec("ccpulse_queues_folded_total", COUNTER,
                "Events counted under the queue named other because the partition already had "
                "CCPULSE_MAX_QUEUES queues", (), "events", "events folded into queue other"),
+    MetricSpec("ccpulse_conversations_expired_total", COUNTER,
+               "Open conversations dropped after no event for the retention (CCPULSE_MAX_WAIT_S)",
+               (), "conversations", "idle open conversations forgotten"),
+    MetricSpec("ccpulse_assignments_expired_total", COUNTER,
+               "Contacts dropped from an agent's slots after no release for the retention",
+               (), "contacts", "assignments never released"),
+    MetricSpec("ccpulse_agents_folded_total", COUNTER,
+               "Per-agent credits counted under the agent named other because the partition "
+               "already had CCPULSE_MAX_AGENTS agents", (), "credits",
+               "credits folded into agent other"),
     MetricSpec("ccpulse_histogram_resets_total", COUNTER,
                "Histograms started again because their configured bounds changed", (),
                "histograms", "histograms restarted at load"),
@@ -63,6 +73,9 @@ class HealthCollector:
         out["ccpulse_events_late_total"].add("", view.counter("late"))
         out["ccpulse_waiting_expired_total"].add("", view.counter("expired_waiting"))
         out["ccpulse_queues_folded_total"].add("", view.counter("queues_folded"))
+        out["ccpulse_conversations_expired_total"].add("", view.counter("expired_conversations"))
+        out["ccpulse_assignments_expired_total"].add("", view.counter("expired_assignments"))
+        out["ccpulse_agents_folded_total"].add("", view.counter("agents_folded"))
         out["ccpulse_histogram_resets_total"].add("", view.counter("histogram_resets"))
         out["ccpulse_state_resets_total"].add("", view.counter("state_resets"))
         reasons = dict.fromkeys(self.reasons, 0)

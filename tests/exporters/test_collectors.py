@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 import redis
 
@@ -20,6 +21,22 @@ REGISTRY = build_registry(EngineConfig())
 AGENT = (b'{"event_id":"g1","type":"agent.login","ts":1700000000000,"agent_id":"ann",'
          b'"queue":"sales","channel":"voice"}')
 
+CHAT = [orjson.dumps({"event_id": f"h{i}", "ts": 1700000000000 + i * 10_000,
+                      "conversation_id": conversation, "queue": "sales", "channel": "chat", **doc})
+        for i, (conversation, doc) in enumerate([
+            ("k1", {"type": "chat.queued"}),
+            ("k1", {"type": "chat.message", "author": "customer"}),
+            ("k1", {"type": "chat.answered", "agent_id": "bob"}),
+            ("k1", {"type": "chat.message", "author": "agent", "agent_id": "bob"}),
+            ("k1", {"type": "chat.message", "author": "customer"}),
+            ("k1", {"type": "chat.ended", "agent_id": "bob"}),
+            ("k2", {"type": "chat.handoff"})])]
+AGENT_STATES = [orjson.dumps(doc) for doc in (
+    {"event_id": "s1", "type": "agent.state", "ts": 1700000000000, "agent_id": "bob",
+     "state": "available", "queues": ["sales"], "capacity": {"chat": 2}},
+    {"event_id": "s2", "type": "agent.assigned", "ts": 1700000020000, "agent_id": "bob",
+     "contact_id": "k1", "queue": "sales", "channel": "chat"})]
+
 
 @pytest.fixture
 def published(redis_client: redis.Redis) -> redis.Redis:
@@ -27,7 +44,8 @@ def published(redis_client: redis.Redis) -> redis.Redis:
                b'"queue":"sales","channel":"voice"}')
     abandoned = (b'{"event_id":"y","type":"call.abandoned","ts":1700000130000,"contact_id":"w",'
                  b'"queue":"sales","channel":"voice"}')
-    values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"')]
+    values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"'),
+              *CHAT, *AGENT_STATES]
     fold(REGISTRY, RedisStore(redis_client, REGISTRY, "c"), values)
     return redis_client
 

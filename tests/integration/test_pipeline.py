@@ -38,7 +38,7 @@ SCRIPT = [
     ev("e3", "call.ended", B + 160 * S, "e", queue="support", talk_s=100, hold_s=20, wrap_s=30),
 ]
 AGENTS = [
-    {"event_id": f"g{i}", "type": type_, "ts": B - 3_600 * S + i, "agent_id": agent,
+    {"event_id": f"g{i}", "type": type_, "ts": B - 1_800 * S + i, "agent_id": agent,
      "queue": queue, "channel": "voice"}
     for i, (type_, agent, queue) in enumerate([
         ("agent.login", "ann", "sales"), ("agent.login", "bob", "sales"),
@@ -56,7 +56,8 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     stack.produce(GARBAGE)
     stack.produce(SCRIPT[8:])
     worker = stack.start_worker(CCPULSE_CLOCK="event")
-    wait_for(lambda: stack.consumed() >= len(AGENTS) + len(SCRIPT) + len(GARBAGE), 60,
+    derived = 2  # agent.assigned and agent.released of ann's call
+    wait_for(lambda: stack.consumed() >= len(AGENTS) + len(SCRIPT) + len(GARBAGE) + derived, 60,
              "the worker to apply the script", worker)
     port = stack.start_exporter(CCPULSE_CLOCK="event")
     wait_for(lambda: sample(scrape(port), "ccpulse_oldest_waiting_seconds",
@@ -103,14 +104,16 @@ def test_known_script_gives_exact_metrics(stack: Stack) -> None:
     assert sample(m, "ccpulse_service_level_threshold_seconds", queue="sales",
                   channel="voice") == 20
 
-    # b and f are still on the phone in sales: of ann and (paused) bob, nobody is free
+    # b and f are still on the phone in sales, answered by nobody named; ann's call ended
+    # (agent.assigned and agent.released derived from it), so ann has her slot free
     assert sample(m, "ccpulse_contacts_in_service", queue="sales", channel="voice") == 2
     assert sample(m, "ccpulse_agents_logged_in", queue="sales") == 2
     assert sample(m, "ccpulse_agents_paused", queue="sales") == 1
-    assert sample(m, "ccpulse_agents_available", queue="sales") == 0
-    assert sample(m, "ccpulse_agents_available", queue="support") == 1
+    assert sample(m, "ccpulse_agents_available", queue="sales", channel="voice") == 1
+    assert sample(m, "ccpulse_agents_available", queue="support", channel="voice") == 1
+    assert sample(m, "ccpulse_agent_contacts_handled", agent="ann", window="today") == 1
 
-    assert sample(m, "ccpulse_events_processed_total") == 14 + len(AGENTS)
+    assert sample(m, "ccpulse_events_processed_total") == 14 + len(AGENTS) + derived
     assert sample(m, "ccpulse_events_duplicate_total") == 1
     assert sample(m, "ccpulse_events_rejected_total", reason="malformed_json") == 1
     assert sample(m, "ccpulse_events_rejected_total", reason="unknown_type") == 1

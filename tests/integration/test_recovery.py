@@ -11,11 +11,11 @@ import time
 import pytest
 
 from ccpulse.devtools.embedded import free_port
-from tests.integration.helpers import Stack, wait_for, worker_metric
+from tests.integration.helpers import REGISTRY, Stack, wait_for, worker_metric
 from tests.integration.test_crash import script
 
 SESSION_TIMEOUT_S = 6  # the default
-OWNED = 8  # calls and agents, four partitions each
+OWNED = 4 * len(REGISTRY.topics())  # every input topic, four partitions each
 
 
 @pytest.mark.integration

@@ -1,7 +1,7 @@
 """Valid documents from a JSON Schema: a Hypothesis strategy for the part of draft-07 the
 event schema uses (objects with ``properties``, ``required`` and ``oneOf`` branches,
 ``const``, ``enum``, ``anyOf``, strings with lengths, ``pattern``, ``format`` and
-``not`` a pattern, bounded integers and numbers, booleans and null)."""
+``not`` a pattern, arrays, bounded integers and numbers, booleans and null)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def _value(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
                                                              int(schema.get("maximum", 10**6)))
     if kind == "boolean":
         return st.booleans()
+    if kind == "array":
+        return st.lists(_value(schema["items"]), min_size=schema.get("minItems", 0),
+                        max_size=schema.get("maxItems", 5))
     if kind == "null":
         return st.none()
     raise NotImplementedError(f"no strategy for {schema}")

@@ -1,19 +1,41 @@
-"""The agents domain: ``agent.login``, ``agent.logout``, ``agent.pause``, ``agent.unpause``.
+"""The agents domain: ``agent.state`` and its older forms (``agent.login``, ``logout``,
+``pause``, ``unpause``), and ``agent.assigned`` / ``agent.released`` (a contact taken
+into, or let out of, an agent's capacity; derived by the contact domains).
 
 Agent events are keyed by agent id, so one agent's events stay in order on one
-partition, and each partition knows its agents completely.
+partition, and each partition knows its agents completely: an agent in several
+queues is one record, counted once in the site's figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
+from ccpulse.windows.agents import family as f
 from ccpulse.windows.agents.metrics import METRICS
-from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
-from ccpulse.windows.events import Event, channel, text
-from ccpulse.windows.families import FamilySpec, RecordSpec
-from ccpulse.windows.fields import CHANNEL, QUEUE, name_field
+from ccpulse.windows.agents.roster import (
+    AVAILABLE,
+    MAX_CONTACTS_PER_AGENT,
+    OFFLINE,
+    STATES,
+    Roster,
+    profile_of,
+)
+from ccpulse.windows.agents.work import AGENTS_TOPIC, ASSIGNED, RELEASED
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.domain import Context, EventType
+from ccpulse.windows.events import CHANNELS, Event
+from ccpulse.windows.fields import (
+    CHANNEL,
+    CHOICE,
+    COUNTS,
+    NAMES,
+    QUEUE,
+    FieldSpec,
+    check,
+    name_field,
+)
 from ccpulse.windows.histograms import HistogramSpec
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 
@@ -21,144 +43,177 @@ LOGIN: Final = "login"
 LOGOUT: Final = "logout"
 PAUSE: Final = "pause"
 UNPAUSE: Final = "unpause"
+STATE: Final = "state"
 ALL_QUEUES: Final = "*"
-AGENTS_TOPIC: Final = "agents"
-AGENT_RECORDS = RecordSpec("agent", 2, ("queues", "paused", "last_event"))
-LIVE: Final = "agent"
-AGENT_FIELDS = (
-    name_field("agent_id", "The agent; its Kafka key, so that all of one agent's events stay "
-               "in order."),
+MAX_QUEUES_PER_AGENT: Final = 64
+AGENT_ID = name_field("agent_id", "The agent; its Kafka key, so that all of one agent's "
+                      "events stay in order.")
+QUEUE_FIELDS = (
+    AGENT_ID,
     QUEUE.described("The queue; on logout, pause and unpause '*' means every queue the agent "
                     "is in."),
     CHANNEL,
 )
+STATE_FIELDS = (
+    AGENT_ID,
+    FieldSpec("state", CHOICE, True, "available, busy, after_contact_work, away or offline.",
+              STATES),
+    name_field("reason", "Why (for away: break, lunch, training...).", required=False),
+    FieldSpec("queues", NAMES, False, "The queues the agent serves from now on (absent: as "
+              "before).", max_length=MAX_QUEUES_PER_AGENT),
+    FieldSpec("capacity", COUNTS, False, "Contacts of each channel the agent can serve at "
+              "once, replacing the defaults (absent: as before).", tuple(sorted(CHANNELS)),
+              high=100),
+)
+CONTACT_FIELDS = (
+    AGENT_ID,
+    name_field("contact_id", "The contact (a call or a conversation)."),
+    QUEUE.described("The contact's queue."),
+    CHANNEL,
+)
+REASONS: Final = {
+    "agent_limit": "the partition already tracks as many agents (or an agent as many "
+                   "contacts) as allowed",
+}
+
+
+def _example(kind: str, ts: str, **extra: Any) -> dict[str, Any]:
+    return {"event_id": f"e-agent-{kind}", "type": f"agent.{kind}", "ts": ts,
+            "agent_id": "a-12", **extra}
+
+
+TYPES = (
+    EventType("agent.state", STATE, AGENTS_TOPIC, "agent_id", STATE_FIELDS,
+              "The agent's state changes (or its queues or capacity do).",
+              _example(STATE, "2026-11-22T08:55:00+01:00", state="available",
+                       queues=["sales", "support"], capacity={"voice": 1, "chat": 3})),
+    *(EventType(f"agent.{kind}", kind, AGENTS_TOPIC, "agent_id", QUEUE_FIELDS, description,
+                _example(kind, ts, queue=queue, channel="voice"))
+      for kind, description, ts, queue in (
+          (LOGIN, "The agent joins the queue (available, if it was offline).",
+           "2026-11-22T08:55:00+01:00", "sales"),
+          (LOGOUT, "The agent leaves the queue (and any pause in it); offline once in no "
+           "queue.", "2026-11-22T17:05:00+01:00", ALL_QUEUES),
+          (PAUSE, "The agent stops taking contacts from the queue for now (away there).",
+           "2026-11-22T10:30:00+01:00", ALL_QUEUES),
+          (UNPAUSE, "The agent takes contacts again.", "2026-11-22T10:45:00+01:00",
+           ALL_QUEUES))),
+    *(EventType(f"agent.{kind}", kind, AGENTS_TOPIC, "agent_id", CONTACT_FIELDS, description,
+                _example(kind, ts, contact_id="c-77", queue="sales", channel="voice"))
+      for kind, description, ts in (
+          (ASSIGNED, "A contact takes one of the agent's slots (derived from the answer of "
+           "a call or chat; may also be sent).", "2026-11-22T09:00:14+01:00"),
+          (RELEASED, "The contact leaves the agent's slots (its end or transfer).",
+           "2026-11-22T09:04:40+01:00"))),
+)
 
 
 class AgentEvent(Event):
-    __slots__ = ("agent_id", "queue")
+    __slots__ = ("agent_id", "capacity", "channel", "contact_id", "queue", "queues", "reason",
+                 "state")
 
     def __init__(self, event_id: str, type_: str, kind: str, ts_ms: int, domain: int,
-                 agent_id: str, queue: str) -> None:
+                 agent_id: str, queue: str = "", channel: str = "", state: str = "",
+                 reason: str = "", queues: list[str] | None = None,
+                 capacity: dict[str, int] | None = None, contact_id: str = "") -> None:
         super().__init__(event_id, type_, kind, ts_ms, domain)
         self.agent_id = agent_id
         self.queue = queue
-
-
-class AgentState:
-    __slots__ = ("last_event", "paused", "queues")
-
-    def __init__(self, queues: set[str], paused: set[str], last_event: str = "") -> None:
+        self.channel = channel
+        self.state = state
+        self.reason = reason
         self.queues = queues
-        self.paused = paused  # queues paused in
-        self.last_event = last_event  # the id of the last event applied, for duplicates
-
-    def to_list(self) -> list[Any]:
-        return [sorted(self.queues), sorted(self.paused), self.last_event]
+        self.capacity = capacity
+        self.contact_id = contact_id
 
 
 class AgentsDomain:
     name = "agents"
-    types = tuple(
-        EventType(f"agent.{kind}", kind, AGENTS_TOPIC, "agent_id", AGENT_FIELDS, description,
-                  {"event_id": f"e-{kind}", "type": f"agent.{kind}", "ts": ts,
-                   "agent_id": "a-12", "queue": queue, "channel": "voice"})
-        for kind, description, ts, queue in (
-            (LOGIN, "The agent joins the queue.", "2026-11-22T08:55:00+01:00", "sales"),
-            (LOGOUT, "The agent leaves the queue (and any pause in it).",
-             "2026-11-22T17:05:00+01:00", ALL_QUEUES),
-            (PAUSE, "The agent stops taking contacts from the queue for now.",
-             "2026-11-22T10:30:00+01:00", ALL_QUEUES),
-            (UNPAUSE, "The agent takes contacts again.", "2026-11-22T10:45:00+01:00",
-             ALL_QUEUES)))
-    families: tuple[FamilySpec, ...] = ()
+    types = TYPES
+    families = (f.AGENT_TIME, f.AGENT_SITE, f.AGENT_WORK)
     histograms: tuple[HistogramSpec, ...] = ()
-    records: tuple[RecordSpec, ...] = (AGENT_RECORDS,)
+    records = (f.AGENT_RECORDS,)
     metrics = METRICS
-    reasons: Mapping[str, str] = {}
+    reasons: Mapping[str, str] = REASONS
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
 
     def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
                ts_ms: int) -> Event:
-        channel(doc)  # required, though agents are not counted per channel
-        return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, text(doc, "agent_id"),
-                          text(doc, "queue"))
+        v = check(doc, etype.fields)
+        return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, v["agent_id"],
+                          v.get("queue") or "", v.get("channel") or "", v.get("state") or "",
+                          v.get("reason") or "", v.get("queues"), v.get("capacity"),
+                          v.get("contact_id") or "")
 
-    def new_state(self, ctx: Context) -> Roster:
-        return Roster(ctx)
+    def new_state(self, ctx: Context) -> AgentStates:
+        return AgentStates(ctx, self.config)
 
 
-class Roster:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.agents: dict[str, AgentState] = {}
-        self.dirty: set[str] = set()
-        self.live_dirty: set[str] = set()
+class AgentStates(Roster):
+    def __init__(self, ctx: Context, config: EngineConfig) -> None:
+        super().__init__(ctx, config.capacity, config.limits.max_contacts,
+                         config.voice.max_wait_ms)
 
     def apply(self, event: Event) -> str:
         assert isinstance(event, AgentEvent)
-        queue = self.ctx.queues.queue(event.queue)
-        if queue is None:
-            return "queue_not_allowed"
-        event.queue = queue
+        guard = self.ctx.queues
+        queues: list[str] = []
+        for name in ([event.queue] if event.queue else []) + (event.queues or []):
+            queue = guard.queue(name)
+            if queue is None:
+                return "queue_not_allowed"
+            queues.append(queue)
         agent_id = event.agent_id
-        state = self.agents.get(agent_id)
-        if state is None:
-            state = self.agents[agent_id] = AgentState(set(), set())
-        elif state.last_event == event.event_id:
+        known = self.agents.get(agent_id)
+        if known is not None and known.last_event == event.event_id:
             return DUPLICATE
-        targets = set(state.queues) if event.queue == ALL_QUEUES else {event.queue}
         kind = event.kind
-        if kind == LOGIN:
-            state.queues |= targets
-        elif kind == LOGOUT:
-            state.queues -= targets
-            state.paused -= targets
-        elif kind == PAUSE:
-            state.paused |= targets & state.queues if event.queue == ALL_QUEUES else targets
+        if kind == RELEASED and (known is None or event.contact_id not in known.contacts):
+            return DUPLICATE  # released already (or never assigned here)
+        agent = self.agent(agent_id, event.ts_ms)
+        if agent is None:
+            return "agent_limit"
+        before = profile_of(agent)
+        site_before, reason_before = agent.site_state(), agent.reason
+        if kind == ASSIGNED:
+            if event.contact_id in agent.contacts:
+                return DUPLICATE
+            if len(agent.contacts) >= MAX_CONTACTS_PER_AGENT:
+                return "agent_limit"
+            agent.contacts[event.contact_id] = [event.channel, event.ts_ms]
+        elif kind == RELEASED:
+            del agent.contacts[event.contact_id]
+        elif kind == STATE:
+            agent.state = event.state
+            agent.reason = event.reason
+            if event.queues is not None:
+                agent.queues = set(queues)
+                agent.paused &= agent.queues
+            if event.capacity is not None:
+                agent.capacity = dict(event.capacity)
         else:
-            state.paused -= targets
-        state.last_event = event.event_id
-        self.dirty.add(agent_id)
-        self.live_dirty.add(agent_id)
-        if not state.queues and not state.paused:
-            del self.agents[agent_id]
+            self._queue_event(agent, kind, event.queue, queues[0])
+        agent.last_event = event.event_id
+        if agent.site_state() != site_before or agent.reason != reason_before:
+            agent.since_ms = event.ts_ms
+        self.changed(agent_id, agent, before, event.ts_ms)
         return APPLIED
 
-    def advance(self, now_ms: int) -> None:
-        return None
-
-    def _live(self, agent_id: str) -> Any:
-        state = self.agents.get(agent_id)
-        return None if state is None else [sorted(state.queues), sorted(state.paused)]
-
-    def live_changes(self) -> dict[LiveKey, Any]:
-        out: dict[LiveKey, Any] = {(LIVE, a): self._live(a) for a in self.live_dirty}
-        self.live_dirty.clear()
-        return out
-
-    def live_all(self) -> dict[LiveKey, Any]:
-        self.live_dirty.clear()
-        return {(LIVE, a): self._live(a) for a in self.agents}
-
-    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
-        out: dict[RecordKey, list[Any] | None] = {}
-        for agent_id in self.dirty:
-            state = self.agents.get(agent_id)
-            out[(AGENT_RECORDS.name, agent_id)] = None if state is None else state.to_list()
-        self.dirty.clear()
-        return out
-
-    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
-        for agent_id, (queues, paused, last) in records.get(AGENT_RECORDS.name, {}).items():
-            self.agents[agent_id] = AgentState(set(queues), set(paused), str(last or ""))
-
-
-def staffing(agents: Iterable[list[list[str]]]) -> dict[str, tuple[int, int]]:
-    """Per queue: agents logged in, and of those, paused."""
-    out: dict[str, list[int]] = {}
-    for queues, paused in agents:
-        for queue in queues:
-            entry = out.setdefault(queue, [0, 0])
-            entry[0] += 1
-            if queue in paused:
-                entry[1] += 1
-    return {queue: (v[0], v[1]) for queue, v in out.items()}
+    @staticmethod
+    def _queue_event(agent: Any, kind: str, named: str, queue: str) -> None:
+        targets = set(agent.queues) if named == ALL_QUEUES else {queue}
+        if kind == LOGIN:
+            agent.queues |= targets
+            if agent.state == OFFLINE:
+                agent.state = AVAILABLE
+        elif kind == LOGOUT:
+            agent.queues -= targets
+            agent.paused -= targets
+            if not agent.queues:
+                agent.state = OFFLINE
+        elif kind == PAUSE:
+            agent.paused |= targets & agent.queues if named == ALL_QUEUES else targets
+        else:
+            agent.paused -= targets

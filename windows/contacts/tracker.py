@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ccpulse.windows.agents import family as agent_family
+from ccpulse.windows.agents.work import ASSIGNED, RELEASED, AgentWork
 from ccpulse.windows.config import Limits, Retention
 from ccpulse.windows.contacts import family as f
 from ccpulse.windows.contacts.event import (
@@ -128,8 +130,9 @@ class ContactTracker:
     names its records and live entries). It is the voice domain's state as it stands."""
 
     def __init__(self, name: str, ctx: Context, policies: PolicyBook, retention: Retention,
-                 limits: Limits) -> None:
+                 limits: Limits, work: AgentWork | None = None) -> None:
         self.name = name
+        self.work = work or AgentWork(ctx, per_agent=False, derive=False)
         self.ctx = ctx
         self.windows = ctx.windows
         self.histograms = ctx.histograms
@@ -198,7 +201,9 @@ class ContactTracker:
                 assert slot is not None
                 values = self.windows.slot(slot.series, record.left_ms)
                 values[f.HANDLED] += 1
-                values[f.HANDLE_MS] += max(0, event.ts_ms - record.left_ms)
+                handle_ms = max(0, event.ts_ms - record.left_ms)
+                values[f.HANDLE_MS] += handle_ms
+                self._handled_by(record.agent, cid, record, event, handle_ms, record.left_ms)
                 self._enqueue(cid, record, self.slot_of(event.to_queue, event.channel), event)
                 return APPLIED
         if record.stage != WAITING or record.queue != event.queue:
@@ -216,6 +221,9 @@ class ContactTracker:
         elif kind == ANSWERED:
             record.agent = event.agent_id or ""
             self._touch(cid, record, event, IN_SERVICE)
+            if record.agent and self.work.derive:
+                self.work.derive_activity(ASSIGNED, event.event_id, event.ts_ms, record.agent,
+                                          cid, slot.queue, slot.channel)
         else:
             self._touch(cid, record, event, LEFT_QUEUE)
         return APPLIED
@@ -242,9 +250,26 @@ class ContactTracker:
             values = self.windows.slot(series, at_ms)
             values[f.HANDLED] += 1
             values[f.HANDLE_MS] += handle_ms
+        agent = event.agent_id or (record.agent if record is not None else "")
+        if agent and (record is None or record.stage == IN_SERVICE):
+            self._handled_by(agent, cid, record, event,
+                             0 if handle_ms == UNMEASURED else handle_ms, at_ms)
         if record is not None:
             self._touch(cid, record, event, LEFT_QUEUE)
         return APPLIED
+
+    def _handled_by(self, agent: str, cid: str, record: ContactRecord | None,
+                    event: ContactEvent, handle_ms: int, at_ms: int) -> None:
+        """The agent's part of a service that ended: per-agent figures, and the contact
+        released from the agent's capacity."""
+        if not agent:
+            return
+        self.work.credit(agent, agent_family.HANDLED, agent_family.HANDLE_MS, handle_ms, at_ms)
+        if self.work.derive:
+            queue, channel = (record.queue, record.channel) if record is not None \
+                else (event.queue, event.channel)
+            self.work.derive_activity(RELEASED, event.event_id, event.ts_ms, agent, cid,
+                                      queue, channel)
 
     def _credit_exit(self, kind: str, slot: QueueSlot, ts_ms: int, wait_ms: int) -> None:
         values = self.windows.slot(slot.series, ts_ms)
@@ -365,6 +390,9 @@ class ContactTracker:
             record = records.pop(cid)
             del self.records[cid]
             self._leave(cid, record)
+            if record.stage == IN_SERVICE and record.agent and self.work.derive:
+                self.work.derive_activity(RELEASED, f"{cid}~expired", cutoff_ms, record.agent,
+                                          cid, record.queue, record.channel)
             self.dirty.discard(cid)
             if record.stored:
                 self.dropped.add(cid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ccpulse.windows.agents.work import AgentWork
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.contacts.event import decode_contact
 from ccpulse.windows.contacts.family import CONTACT, contact_records, wait_histograms
@@ -80,5 +81,6 @@ class VoiceDomain:
         return decode_contact(doc, etype.type, etype.kind, event_id, ts_ms, etype.key)
 
     def new_state(self, ctx: Context) -> ContactTracker:
+        work = AgentWork(ctx, self.config.per_agent, self.config.derive_agent_activity)
         return ContactTracker("call", ctx, self.config.policies, self.config.voice,
-                              self.config.limits)
+                              self.config.limits, work)

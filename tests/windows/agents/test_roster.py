@@ -1,0 +1,213 @@
+"""Agent states, capacity and time in state against a second-by-second brute force, with
+events that arrive after time has passed them; and the older login/pause events."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ccpulse.windows.agents import family as f
+from ccpulse.windows.agents.roster import LIVE, rates
+from ccpulse.windows.config import EngineConfig
+from ccpulse.windows.partition import PartitionState
+from ccpulse.windows.registry import build_registry
+
+T0 = 1_700_000_000_000
+REGISTRY = build_registry(EngineConfig(capacity={"voice": 1, "chat": 3}))
+QUEUES = ("sales", "support")
+CHANNELS = ("voice", "chat")
+
+
+def agent_events(agent: str) -> st.SearchStrategy[list[dict[str, Any]]]:
+    state = st.builds(lambda s, qs, cap: {"type": "agent.state", "state": s,
+                                          **({"queues": qs} if qs is not None else {}),
+                                          **({"capacity": cap} if cap is not None else {})},
+                      st.sampled_from(["available", "busy", "after_contact_work", "away",
+                                       "offline"]),
+                      st.none() | st.lists(st.sampled_from(QUEUES), unique=True),
+                      st.none() | st.fixed_dictionaries({"chat": st.integers(0, 4)}))
+    queued = st.builds(lambda k, q: {"type": f"agent.{k}", "queue": q, "channel": "voice"},
+                       st.sampled_from(["login", "logout", "pause", "unpause"]),
+                       st.sampled_from([*QUEUES, "*"]))
+    contact = st.builds(lambda k, c, ch: {"type": f"agent.{k}", "contact_id": c,
+                                          "queue": "sales", "channel": ch},
+                        st.sampled_from(["assigned", "released"]),
+                        st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(CHANNELS))
+    one = st.tuples(st.integers(0, 150), st.one_of(state, queued, contact))
+    return st.lists(one, min_size=1, max_size=8).map(lambda steps: _timed(agent, steps))
+
+
+def _timed(agent: str, steps: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    ts, out = T0, []
+    for i, (gap_s, doc) in enumerate(steps):
+        ts += gap_s * 1000
+        out.append({"event_id": f"{agent}-{i}", "ts": ts, "agent_id": agent, **doc})
+    return out
+
+
+# -- the brute force -----------------------------------------------------------------------
+def statuses(events: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """The agent's status after each of its events, read from the README's rules."""
+    fresh = {"queues": set(), "paused": set(), "state": "offline",
+             "capacity": {"voice": 1, "chat": 3}, "contacts": {}}
+    status: dict[str, Any] = {k: (v.copy() if hasattr(v, "copy") else v)
+                              for k, v in fresh.items()}
+    out = []
+    for doc in events:
+        kind = doc["type"].removeprefix("agent.")
+        queue = doc.get("queue")
+        targets = set(status["queues"]) if queue == "*" else {queue}
+        if kind == "state":
+            status["state"] = doc["state"]
+            if "queues" in doc:
+                status["queues"] = set(doc["queues"])
+                status["paused"] &= status["queues"]
+            if "capacity" in doc:
+                status["capacity"] = dict(doc["capacity"])
+        elif kind == "login":
+            status["queues"] |= targets
+            if status["state"] == "offline":
+                status["state"] = "available"
+        elif kind == "logout":
+            status["queues"] -= targets
+            status["paused"] -= targets
+            if not status["queues"]:
+                status["state"] = "offline"
+        elif kind == "pause":
+            status["paused"] |= (targets & status["queues"]) if queue == "*" else targets
+        elif kind == "unpause":
+            status["paused"] -= targets
+        elif kind == "assigned":
+            status["contacts"].setdefault(doc["contact_id"], doc["channel"])
+        else:
+            status["contacts"].pop(doc["contact_id"], None)
+        if status["state"] == "offline" and not status["contacts"]:
+            status = {k: (v.copy() if hasattr(v, "copy") else v) for k, v in fresh.items()}
+        out.append((doc["ts"], {k: (v.copy() if hasattr(v, "copy") else v)
+                                for k, v in status.items()}))
+    return out
+
+
+def seconds_credited(events: list[dict[str, Any]], now_ms: int, since_ms: int
+                     ) -> dict[tuple[str, ...], list[int]]:
+    """Per series, every ``agent_time`` field summed second by second from ``since_ms``."""
+    out: dict[tuple[str, ...], list[int]] = {}
+    timeline = statuses(events)
+    for second in range(since_ms, now_ms, 1000):
+        status = None
+        for ts, s in timeline:
+            if ts <= second:
+                status = s
+        if status is None or status["state"] == "offline":
+            continue
+        capacity = sum(status["capacity"].values())
+        contacts = len(status["contacts"])
+        queues, paused = status["queues"], status["paused"]
+        site_state = "away" if queues and paused >= queues and status["state"] != "away" \
+            else status["state"]
+        parts = [(("agent_site",), site_state)] + [
+            (("agent_time", q), "away" if q in paused else status["state"]) for q in queues]
+        for series, state in parts:
+            per_ms = rates(state, capacity, contacts)
+            assert per_ms is not None
+            vec = out.setdefault(series, [0] * f.AGENT_TIME.size)
+            for i, rate in enumerate(per_ms):
+                vec[i] += rate * 1000
+    return out
+
+
+@st.composite
+def arrivals(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[int]]:
+    """Three agents' events, each agent's in order, interleaved in any order (so that one
+    agent's events can arrive after another's moved time past them), cut into batches."""
+    streams = [draw(agent_events(name)) for name in ("ann", "bob", "cy")]
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    order: list[dict[str, Any]] = []
+    while any(streams):
+        stream = rng.choice([s for s in streams if s])
+        order.append(stream.pop(0))
+    cuts = sorted(draw(st.sets(st.integers(1, max(1, len(order) - 1)), max_size=4)))
+    return order, cuts
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(arrivals())
+def test_time_in_state_is_that_of_the_events_own_times(
+        arrival: tuple[list[dict[str, Any]], list[int]]) -> None:
+    order, cuts = arrival
+    state = PartitionState(REGISTRY, T0)
+    for start, end in zip([0, *cuts], [*cuts, len(order)], strict=True):
+        batch = order[start:end]
+        if not batch:
+            continue
+        state.advance(max(state.now_ms, max(d["ts"] for d in batch)))
+        assert state.apply([REGISTRY.decode(d, state.now_ms, 0) for d in batch]) == []
+        state.expire()
+    now = state.now_ms + 30_000
+    state.advance(now)
+    state.expire()
+    state.windows.fold()
+    by_agent: dict[str, list[dict[str, Any]]] = {}
+    for doc in order:
+        by_agent.setdefault(doc["agent_id"], []).append(doc)
+    expected: dict[tuple[str, ...], list[int]] = {}
+    for events in by_agent.values():
+        for series, vec in seconds_credited(events, now, T0).items():
+            total = expected.setdefault(series, [0] * f.AGENT_TIME.size)
+            for i, v in enumerate(vec):
+                total[i] += v
+    got = {series: values for series, values in state.windows.totals["total"].items()
+           if series[0] in ("agent_time", "agent_site") and any(values)}
+    assert got == {k: v for k, v in expected.items() if any(v)}
+    five = {series: values for series, values in state.windows.totals["5m"].items()
+            if series[0] in ("agent_time", "agent_site") and any(values)}
+    start = state.windows.starts["5m"]
+    expected_five: dict[tuple[str, ...], list[int]] = {}
+    for events in by_agent.values():
+        for series, vec in seconds_credited(events, now, start).items():
+            total = expected_five.setdefault(series, [0] * f.AGENT_TIME.size)
+            for i, v in enumerate(vec):
+                total[i] += v
+    assert five == {k: v for k, v in expected_five.items() if any(v)}
+
+
+def run(docs: list[dict[str, Any]]) -> PartitionState:
+    state = PartitionState(REGISTRY, T0)
+    full = [{"event_id": f"e{i}", "ts": T0 + i * 1000, **doc} for i, doc in enumerate(docs)]
+    state.advance(full[-1]["ts"])
+    state.apply([REGISTRY.decode(d, state.now_ms, 0) for d in full])
+    return state
+
+
+def live(state: PartitionState) -> dict[str, Any]:
+    return {key[1]: value for key, value in state.publish().live.items() if key[0] == LIVE}
+
+
+def test_login_pause_and_logout_per_queue() -> None:
+    state = run([
+        {"type": "agent.login", "agent_id": "ann", "queue": "sales", "channel": "voice"},
+        {"type": "agent.login", "agent_id": "ann", "queue": "support", "channel": "voice"},
+        {"type": "agent.pause", "agent_id": "ann", "queue": "sales", "channel": "voice"},
+        {"type": "agent.login", "agent_id": "bob", "queue": "sales", "channel": "voice"},
+        {"type": "agent.logout", "agent_id": "bob", "queue": "*", "channel": "voice"}])
+    agents = live(state)
+    assert set(agents) == {"ann"}
+    assert (agents["ann"]["q"], agents["ann"]["p"], agents["ann"]["s"]) == (
+        ["sales", "support"], ["sales"], "available")
+
+
+def test_an_agent_in_two_queues_is_one_record_with_its_contacts() -> None:
+    state = run([
+        {"type": "agent.state", "agent_id": "ann", "state": "available",
+         "queues": ["sales", "support"], "capacity": {"chat": 2}},
+        {"type": "agent.assigned", "agent_id": "ann", "contact_id": "k1", "queue": "sales",
+         "channel": "chat"},
+        {"type": "agent.assigned", "agent_id": "ann", "contact_id": "k1", "queue": "sales",
+         "channel": "chat"},
+        {"type": "agent.assigned", "agent_id": "ann", "contact_id": "k2", "queue": "support",
+         "channel": "chat"}])
+    assert live(state)["ann"]["n"] == {"chat": 2}
+    assert state.counters["duplicates"] == 1

@@ -1,0 +1,219 @@
+"""The agents of one partition: state, queues, capacity, contacts in service, and the time
+they spend in each state, credited minute by minute.
+
+Time is credited up to each event of an agent and, after each batch or tick, up to
+"now". An event dated before what is already credited (it arrived after time
+passed it) corrects the credit: the time from its date on is taken from what the
+agent was doing before and given to what it does since. So the figures are those
+of the events' own times, whatever their arrival, except between two late events
+of one agent that arrive in reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ccpulse.windows.agents import family as f
+from ccpulse.windows.domain import Context, LiveKey, RecordKey
+from ccpulse.windows.families import SeriesKey, canonical
+from ccpulse.windows.timeframes import BUCKET_MS
+
+AVAILABLE: Final = "available"
+BUSY: Final = "busy"
+AFTER_CONTACT_WORK: Final = "after_contact_work"
+AWAY: Final = "away"
+OFFLINE: Final = "offline"
+STATES: Final = (AVAILABLE, BUSY, AFTER_CONTACT_WORK, AWAY, OFFLINE)
+MAX_CONTACTS_PER_AGENT: Final = 100
+LIVE: Final = "agent"
+SITE_SERIES: Final = canonical((f.AGENT_SITE.name,))
+
+Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of time)
+
+
+class Agent:
+    __slots__ = ("accrued_ms", "capacity", "contacts", "last_event", "paused", "profile",
+                 "queues", "reason", "since_ms", "state")
+
+    def __init__(self, capacity: dict[str, int], accrued_ms: int, queues: set[str] | None = None,
+                 paused: set[str] | None = None, state: str = OFFLINE, reason: str = "",
+                 since_ms: int = 0, contacts: dict[str, list[Any]] | None = None,
+                 last_event: str = "") -> None:
+        self.queues = queues if queues is not None else set()
+        self.paused = paused if paused is not None else set()  # queues paused in
+        self.state = state
+        self.reason = reason
+        self.since_ms = since_ms  # in its site state since
+        self.capacity = capacity  # channel -> contacts at once
+        self.contacts = contacts if contacts is not None else {}  # id -> [channel, since]
+        self.accrued_ms = accrued_ms  # its time is credited up to here
+        self.last_event = last_event
+        self.profile: Profile | None = None  # cached; None: to be computed
+
+    def site_state(self) -> str:
+        if self.state not in (OFFLINE, AWAY) and self.queues and self.paused >= self.queues:
+            return AWAY  # paused in every queue
+        return self.state
+
+    def queue_state(self, queue: str) -> str:
+        return AWAY if queue in self.paused and self.state != OFFLINE else self.state
+
+    def in_service(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for channel, _ in self.contacts.values():
+            out[channel] = out.get(channel, 0) + 1
+        return out
+
+    def to_list(self) -> list[Any]:
+        return [sorted(self.queues), sorted(self.paused), self.state, self.reason,
+                self.since_ms, dict(self.capacity), {k: list(v) for k, v in self.contacts.items()},
+                self.accrued_ms, self.last_event]
+
+    @classmethod
+    def from_list(cls, raw: list[Any]) -> Agent:
+        queues, paused, state, reason, since, capacity, contacts, accrued, last = raw
+        return cls({str(k): int(v) for k, v in capacity.items()}, int(accrued),
+                   set(queues), set(paused), str(state), str(reason), int(since),
+                   {str(k): [str(v[0]), int(v[1])] for k, v in contacts.items()}, str(last))
+
+    def live(self) -> dict[str, Any]:
+        return {"q": sorted(self.queues), "p": sorted(self.paused), "s": self.state,
+                "r": self.reason, "t": self.since_ms, "c": self.capacity,
+                "n": self.in_service()}
+
+
+def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
+    """Milliseconds credited to each ``agent_time`` field per millisecond in ``state``."""
+    if state == OFFLINE:
+        return None
+    out = [0] * f.AGENT_TIME.size
+    out[f.STAFFED] = 1
+    out[f.STATE_FIELD[state]] = 1
+    if state != AWAY:
+        out[f.READY] = 1
+        out[f.OCCUPIED] = 1 if contacts or state != AVAILABLE else 0
+        out[f.SLOT] = capacity
+        out[f.USED_SLOT] = contacts
+    return out
+
+
+def profile_of(agent: Agent) -> Profile:
+    if agent.profile is None:
+        capacity = sum(agent.capacity.values())
+        contacts = len(agent.contacts)
+        out: Profile = []
+        site = rates(agent.site_state(), capacity, contacts)
+        if site is not None:
+            out.append((SITE_SERIES, site))
+            for queue in sorted(agent.queues):
+                per_queue = rates(agent.queue_state(queue), capacity, contacts)
+                if per_queue is not None:
+                    out.append((canonical((f.AGENT_TIME.name, queue)), per_queue))
+        agent.profile = out
+    return agent.profile
+
+
+class Roster:
+    def __init__(self, ctx: Context, capacity: Mapping[str, int], max_agents: int,
+                 max_wait_ms: int) -> None:
+        self.ctx = ctx
+        self.windows = ctx.windows
+        self.default_capacity = dict(capacity)
+        self.max_agents = max_agents
+        self.max_wait_ms = max_wait_ms
+        self.agents: dict[str, Agent] = {}
+        self.dirty: set[str] = set()
+        self.live_dirty: set[str] = set()
+        self._expiry_minute = 0
+
+    def agent(self, agent_id: str, ts_ms: int) -> Agent | None:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            if len(self.agents) >= self.max_agents:
+                return None
+            agent = self.agents[agent_id] = Agent(dict(self.default_capacity), ts_ms)
+        return agent
+
+    def changed(self, agent_id: str, agent: Agent, before: Profile, ts_ms: int) -> None:
+        """``agent`` changed at ``ts_ms`` (it did ``before`` until then): credit its time,
+        and forget it once it is offline with nothing in service."""
+        agent.profile = None
+        after = profile_of(agent)
+        if ts_ms >= agent.accrued_ms:
+            self._credit(before, agent.accrued_ms, ts_ms, 1)
+            agent.accrued_ms = ts_ms
+        elif before != after:  # late: what was credited since ts_ms was the old profile's
+            self._credit(before, ts_ms, agent.accrued_ms, -1)
+            self._credit(after, ts_ms, agent.accrued_ms, 1)
+        self.dirty.add(agent_id)
+        self.live_dirty.add(agent_id)
+        if agent.state == OFFLINE and not agent.contacts:
+            del self.agents[agent_id]
+
+    def _credit(self, profile: Profile, start_ms: int, end_ms: int, sign: int) -> None:
+        """Credit ``profile`` over [start, end) minute by minute where a window can hold it;
+        time before every window's start goes to ``total`` in one piece (an event dated
+        years back costs one credit, not a credit per minute)."""
+        t = start_ms
+        before_windows = min(end_ms, self.windows.earliest_start_ms)
+        if t < before_windows:
+            self._add(profile, t, (before_windows - t) * sign)
+            t = before_windows
+        while t < end_ms:
+            step_end = min(end_ms, t - t % BUCKET_MS + BUCKET_MS)
+            self._add(profile, t, (step_end - t) * sign)
+            t = step_end
+
+    def _add(self, profile: Profile, at_ms: int, amount_ms: int) -> None:
+        slot = self.windows.slot
+        for series, per_ms in profile:
+            values = slot(series, at_ms)
+            for i, rate in enumerate(per_ms):
+                if rate:
+                    values[i] += rate * amount_ms
+
+    def advance(self, now_ms: int) -> None:
+        for agent_id, agent in self.agents.items():
+            if now_ms > agent.accrued_ms:
+                self._credit(profile_of(agent), agent.accrued_ms, now_ms, 1)
+                agent.accrued_ms = now_ms
+                self.dirty.add(agent_id)  # the checkpoint holds how far it is credited
+        minute = now_ms // BUCKET_MS
+        if minute != self._expiry_minute:  # contacts whose release never came
+            self._expiry_minute = minute
+            cutoff = now_ms - self.max_wait_ms
+            for agent_id, agent in list(self.agents.items()):
+                stale = [cid for cid, (_, since) in agent.contacts.items() if since < cutoff]
+                if stale:
+                    before = profile_of(agent)
+                    for cid in stale:
+                        del agent.contacts[cid]
+                    self.ctx.count("expired_assignments", len(stale))
+                    self.changed(agent_id, agent, before, now_ms)
+
+    # -- live entries and persistence ------------------------------------------------------
+    def _live(self, agent_id: str) -> Any:
+        agent = self.agents.get(agent_id)
+        return None if agent is None or agent.state == OFFLINE else agent.live()
+
+    def live_changes(self) -> dict[LiveKey, Any]:
+        out: dict[LiveKey, Any] = {(LIVE, a): self._live(a) for a in self.live_dirty}
+        self.live_dirty.clear()
+        return out
+
+    def live_all(self) -> dict[LiveKey, Any]:
+        self.live_dirty.clear()
+        return {(LIVE, a): entry for a in self.agents if (entry := self._live(a)) is not None}
+
+    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
+        out: dict[RecordKey, list[Any] | None] = {}
+        for agent_id in self.dirty:
+            agent = self.agents.get(agent_id)
+            out[(f.AGENT_RECORDS.name, agent_id)] = None if agent is None else agent.to_list()
+        self.dirty.clear()
+        return out
+
+    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
+        for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
+            self.agents[agent_id] = Agent.from_list(raw)

@@ -1,0 +1,1 @@
+"""The chats domain: conversations with messages, response times."""

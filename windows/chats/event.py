@@ -1,0 +1,61 @@
+"""Chat events: the event class, its decoder and the declared fields of every type."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ccpulse.windows.contacts.event import UNMEASURED, ContactEvent
+from ccpulse.windows.events import CHANNELS
+from ccpulse.windows.fields import CHOICE, QUEUE, FieldSpec, check, name_field
+
+HANDOFF: Final = "handoff"
+MESSAGE: Final = "message"
+REOPENED: Final = "reopened"
+CUSTOMER: Final = "customer"
+AGENT: Final = "agent"
+BOT: Final = "bot"
+PUBLIC: Final = "public"
+INTERNAL: Final = "internal"
+CHATS_TOPIC: Final = "chats"
+
+CONVERSATION_ID = name_field("conversation_id", "The conversation; its Kafka key, so that "
+                             "all of one conversation's events stay in order.")
+CHAT_FIELDS = (
+    CONVERSATION_ID,
+    QUEUE.described("The queue (on chat.transferred: the queue being left; on a message: "
+                    "used only for a conversation not seen before)."),
+    FieldSpec("channel", CHOICE, False, "The channel (default `chat`).",
+              tuple(sorted(CHANNELS)), reason="unknown_channel"),
+    name_field("agent_id", "The agent who joins (chat.answered) or writes (an agent "
+               "message).", required=False),
+    name_field("customer_id", "The customer, for figures per customer.", required=False),
+)
+AUTHOR = FieldSpec("author", CHOICE, True, "Who wrote it: `customer`, `agent` or `bot`.",
+                   (CUSTOMER, AGENT, BOT))
+VISIBILITY = FieldSpec("visibility", CHOICE, False, "`public` (default) or `internal` (a "
+                       "note between agents, never seen by the customer).", (PUBLIC, INTERNAL))
+MESSAGE_ID = name_field("message_id", "The message, as the chat platform names it.",
+                        required=False)
+TO_QUEUE = name_field("to_queue", "The queue the conversation enters.")
+
+
+class ChatEvent(ContactEvent):
+    __slots__ = ("author", "public")
+
+    def __init__(self, event_id: str, type_: str, kind: str, ts_ms: int, contact_id: str,
+                 queue: str, channel: str, agent_id: str | None, to_queue: str | None,
+                 customer_id: str | None, author: str = "", public: bool = True) -> None:
+        super().__init__(event_id, type_, kind, ts_ms, 0, contact_id, queue, channel, agent_id,
+                         to_queue, UNMEASURED, customer_id)
+        self.author = author
+        self.public = public
+
+
+def decode_chat(doc: dict[str, Any], type_: str, kind: str, fields: tuple[FieldSpec, ...],
+                event_id: str, ts_ms: int) -> ChatEvent:
+    """A chat event, every declared field checked (raises ``Rejected`` naming the fault)."""
+    values = check(doc, fields)
+    return ChatEvent(event_id, type_, kind, ts_ms, values["conversation_id"], values["queue"],
+                     values["channel"] or "chat", values["agent_id"], values.get("to_queue"),
+                     values["customer_id"], values.get("author") or "",
+                     values.get("visibility") != INTERNAL)
