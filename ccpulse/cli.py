@@ -163,7 +163,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     producer = EventProducer(wiring.kafka_config(settings), wiring.topics(settings),
                              wiring.registry(settings), settings.partitions)
     sent = asyncio.run(simulate(producer, queues, args.rate, args.seed, args.duration,
-                                args.chat_rate))
+                                args.chat_rate, args.ticket_rate, args.ticket_pace))
     logging.info("simulator: done, %d events sent", sent)
 
 
@@ -177,6 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from ccpulse import wiring
     from ccpulse.report import (
+        GROUPINGS,
         TimeRule,
         as_json,
         as_table,
@@ -189,7 +190,6 @@ def cmd_report(args: argparse.Namespace) -> None:
     registry = wiring.registry(settings)
     rule = TimeRule(round(settings.event_jump_tolerance_s * 1000),
                     settings.event_jump_confirmations)
-    by_queue = args.group_by == "day,queue"
     source: dict[str, object] = {}
     if args.format == "anonymous-bank":
         from ccpulse.sources.anonymous_bank import convert_file
@@ -202,7 +202,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     else:
         with args.file.open("rb") as lines:
             events, rejected = read_event_lines(lines, registry, rule)
-    report = build_report(events, registry, by_queue, rejected, source)
+    report = build_report(events, registry, GROUPINGS[args.group_by], rejected, source)
     if args.json:
         sys.stdout.buffer.write(as_json(report) + b"\n")
     else:
@@ -298,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default sales,support,billing,general)")
     simulate.add_argument("--chat-rate", type=float, default=0.0,
                           help="conversations per second (default 0: calls only)")
+    simulate.add_argument("--ticket-rate", type=float, default=0.0,
+                          help="tickets per second (default 0: none)")
+    simulate.add_argument("--ticket-pace", type=_positive(float), default=1.0,
+                          help="scale of the tickets' delays (1: real time, about 20 min to "
+                          "a first reply; the demo uses 0.02)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--staffing", help="agents per Erlang of load, per queue, e.g. "
                           "'support=0.8,sales=1.3' (below about 1.05 a queue falls behind)")
@@ -318,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("file", type=_existing_file,
                         help="JSON lines of ccpulse events, or a dataset file")
     report.add_argument("--format", choices=["ccpulse", "anonymous-bank"], default="ccpulse")
-    report.add_argument("--group-by", choices=["day", "day,queue"], default="day")
+    report.add_argument("--group-by", choices=["day", "day,queue", "day,queue,channel"],
+                        default="day")
     report.add_argument("--tz", help="time zone for days (default: CCPULSE_TIMEZONE or UTC)")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
     report.set_defaults(run=cmd_report)

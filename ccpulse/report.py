@@ -14,16 +14,25 @@ from typing import Any, TypeVar
 import orjson
 
 from ccpulse.stream.codec import decode
+from ccpulse.windows.agents import family as agents
+from ccpulse.windows.agents.family import AGENT_SITE, AGENT_TIME
+from ccpulse.windows.agents.kpis import HOUR_MS, time_kpis
+from ccpulse.windows.chats import family as chat
+from ccpulse.windows.chats.family import CHAT
+from ccpulse.windows.chats.kpis import compute as chat_kpis
 from ccpulse.windows.clock import AheadGuard
-from ccpulse.windows.contacts.family import CONTACT
+from ccpulse.windows.contacts.family import CONTACT, HANDLED
 from ccpulse.windows.contacts.kpis import compute
 from ccpulse.windows.daily import ALL, DayTotals
-from ccpulse.windows.domain import Context
+from ccpulse.windows.domain import Context, DomainState
 from ccpulse.windows.events import Event, Rejected
+from ccpulse.windows.families import Vec
 from ccpulse.windows.histograms import Histograms
 from ccpulse.windows.labels import LabelGuard
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 from ccpulse.windows.registry import Registry
+from ccpulse.windows.tickets.family import TICKET_FAMILY
+from ccpulse.windows.tickets.kpis import compute as ticket_kpis
 
 T = TypeVar("T")
 NO_FUTURE_CHECK_MS = 2**62
@@ -32,28 +41,39 @@ EXPIRE_EVERY_MS = 60_000
 
 @dataclass
 class Report:
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]]  # queue figures of every contact
     rejected: int
     rejected_by_reason: dict[str, int]
     duplicates: int
     source: dict[str, Any] = field(default_factory=dict)
+    chats: list[dict[str, Any]] = field(default_factory=list)  # response times
+    agents: list[dict[str, Any]] = field(default_factory=list)  # agent time
+    tickets: list[dict[str, Any]] = field(default_factory=list)  # per priority too
 
 
-def build_report(events: Iterable[Event], registry: Registry, by_queue: bool,
+GROUPINGS = {"day": (), "day,queue": ("queue",), "day,queue,channel": ("queue", "channel")}
+
+
+def build_report(events: Iterable[Event], registry: Registry, by: tuple[str, ...] = (),
                  rejected: dict[str, int] | None = None,
                  source: dict[str, Any] | None = None) -> Report:
-    """Fold time-ordered events into per-day rows."""
+    """Fold time-ordered events into rows per day and, if ``by`` says so, per queue
+    (``("queue",)``) or per queue and channel (``("queue", "channel")``)."""
     reasons = dict(rejected or {})
-    days = DayTotals(registry.config.calendar, registry.families, by_queue)
+    ticket_family = TICKET_FAMILY
+    days = DayTotals(registry.config.calendar, registry.families, len(by),
+                     {ticket_family: 3})  # queue, channel, priority: summed below
     ctx = Context(days, Histograms(registry.histograms.values()),
                   LabelGuard(registry.config.limits))
     states = [domain.new_state(ctx) for domain in registry.domains]
     duplicates = 0
     expired_at = 0
     for event in events:
-        if event.ts_ms - expired_at >= EXPIRE_EVERY_MS:  # forget as the live worker would
+        if event.ts_ms - expired_at >= EXPIRE_EVERY_MS:  # credit and forget as a worker would
+            days.advance(event.ts_ms)
             for state in states:
                 state.advance(event.ts_ms)
+            _apply_derived(ctx, states, registry)
             expired_at = event.ts_ms
         days.advance(event.ts_ms)
         outcome = states[event.domain].apply(event)
@@ -61,29 +81,105 @@ def build_report(events: Iterable[Event], registry: Registry, by_queue: bool,
             duplicates += 1
         elif outcome != APPLIED:
             reasons[outcome] = reasons.get(outcome, 0) + 1
-    policies = registry.config.policies
-    rows = []
-    for (day, (family, queue)), values in sorted(days.rows.items()):
-        if family != CONTACT.name:
+        _apply_derived(ctx, states, registry)
+    for state in states:  # agent time up to the last event
+        state.advance(days.now_ms)
+    _apply_derived(ctx, states, registry)
+    rows: dict[str, list[dict[str, Any]]] = {CONTACT.name: [], CHAT.name: [], "agents": []}
+    tickets: dict[tuple[str, ...], list[int]] = {}  # by day and the labels asked for
+    for (day, series), values in days.rows.items():
+        if series[0] != ticket_family:
             continue
-        kpis = compute(values, policies.for_queue(queue) if queue != ALL else policies.default)
-        row: dict[str, Any] = {"day": day}
-        if by_queue:
-            row["queue"] = queue
-        row.update(
-            offered=kpis.offered,
-            answered=kpis.answered,
-            abandoned=kpis.abandoned,
-            answered_within_threshold=kpis.answered_within_threshold,
-            service_level=_rounded(kpis.service_level),
-            average_speed_of_answer_s=_rounded(kpis.average_speed_of_answer_s),
-            average_handle_s=_rounded(kpis.average_handle_s),
-            abandon_ratio=_rounded(kpis.abandon_ratio),
-            transferred=kpis.transferred,
-        )
-        rows.append(row)
-    return Report(rows, sum(reasons.values()), dict(sorted(reasons.items())), duplicates,
-                  source or {})
+        named = dict(zip(("queue", "channel", "priority"), series[1:], strict=True))
+        key = (day, *(named[name] for name in by), *((named["priority"],) if by else ()))
+        summed = tickets.setdefault(key, [0] * len(values))
+        for i, value in enumerate(values):
+            summed[i] += value
+    handled: dict[tuple[str, str], int] = {}  # (day, queue or ALL) -> contacts that ended
+    for (day, (family, *labels)), values in sorted(days.rows.items()):
+        if family == CONTACT.name:
+            handled[(day, labels[0])] = handled.get((day, labels[0]), 0) + values[HANDLED]
+    for (day, (family, *labels)), values in sorted(days.rows.items()):
+        row: dict[str, Any] = {"day": day, **dict(zip(by, labels, strict=False))}
+        if family == CONTACT.name:
+            row.update(_contact_figures(values, registry, labels))
+        elif family == CHAT.name:
+            row.update(_chat_figures(values))
+        elif family == (AGENT_TIME.name if by else AGENT_SITE.name):
+            row.pop("channel", None)  # agent time is the queue's, over its channels
+            row.update(_agent_figures(values, handled.get((day, labels[0]), 0)))
+            family = "agents"
+        else:
+            continue
+        rows[family].append(row)
+    ticket_rows = [{"day": key[0], **dict(zip((*by, "priority"), key[1:], strict=False)),
+                    **_ticket_figures(values)} for key, values in sorted(tickets.items())]
+    return Report(rows[CONTACT.name], sum(reasons.values()), dict(sorted(reasons.items())),
+                  duplicates, source or {}, rows[CHAT.name], rows["agents"], ticket_rows)
+
+
+def _apply_derived(ctx: Context, states: list[DomainState], registry: Registry) -> None:
+    """What a worker would send to the agent's partition, applied here."""
+    while ctx.outbox:
+        derived = [d for _, d in ctx.outbox]
+        ctx.outbox.clear()
+        for item in derived:
+            event = registry.decode(item.doc, NO_FUTURE_CHECK_MS, 0)
+            states[event.domain].apply(event)
+
+
+def _contact_figures(values: Vec, registry: Registry, labels: list[str]) -> dict[str, Any]:
+    policies = registry.config.policies
+    queue, channel = labels[0], labels[1] if len(labels) > 1 else ""
+    kpis = compute(values, policies.for_queue(queue, channel) if queue != ALL
+                   else policies.default)
+    return {"offered": kpis.offered, "answered": kpis.answered, "abandoned": kpis.abandoned,
+            "answered_within_threshold": kpis.answered_within_threshold,
+            "service_level": _rounded(kpis.service_level),
+            "average_speed_of_answer_s": _rounded(kpis.average_speed_of_answer_s),
+            "average_handle_s": _rounded(kpis.average_handle_s),
+            "abandon_ratio": _rounded(kpis.abandon_ratio),
+            "transferred": kpis.transferred}
+
+
+def _chat_figures(values: Vec) -> dict[str, Any]:
+    kpis = chat_kpis(values)
+    return {"first_responses": kpis.first_responses,
+            "average_first_response_s": _rounded(kpis.average_first_response_s),
+            "first_response_within_target": _rounded(kpis.first_response_within_target),
+            "responses": kpis.responses,
+            "average_response_s": _rounded(kpis.average_response_s),
+            "response_within_target": _rounded(kpis.response_within_target),
+            "unresponded": kpis.unresponded,
+            "customer_messages": values[chat.CUSTOMER_MESSAGES],
+            "bot_messages": values[chat.BOT_MESSAGES],
+            "internal_notes": values[chat.INTERNAL_NOTES],
+            "handoffs": values[chat.HANDOFFS], "reopens": values[chat.REOPENS]}
+
+
+def _ticket_figures(values: Vec) -> dict[str, Any]:
+    kpis = ticket_kpis(values)
+    out: dict[str, Any] = {"created": kpis.created, "solved": kpis.solved,
+                           "reopened": kpis.reopened, "final": kpis.finals}
+    for name in ("first_reply", "next_reply", "first_resolution", "resolution",
+                 "requester_wait", "agent_wait"):
+        out[f"{name}_s"] = _rounded(getattr(kpis, f"{name}_s"))
+        out[f"{name}_business_s"] = _rounded(getattr(kpis, f"{name}_business_s"))
+    out.update(reopen_ratio=_rounded(kpis.reopen_ratio),
+               one_touch_ratio=_rounded(kpis.one_touch_ratio),
+               resolution_ratio=_rounded(kpis.resolution_ratio))
+    return out
+
+
+def _agent_figures(values: Vec, handled: int) -> dict[str, Any]:
+    kpis = time_kpis(values, handled)
+    hours = {f"{state}_h": _rounded(values[index] / HOUR_MS)
+             for state, index in agents.STATE_FIELD.items()}
+    return {"staffed_h": _rounded(values[agents.STAFFED] / HOUR_MS), **hours,
+            "occupancy": _rounded(kpis.occupancy),
+            "slot_occupancy": _rounded(kpis.slot_occupancy),
+            "handled": handled,
+            "handled_per_agent_hour": _rounded(kpis.handled_per_agent_hour)}
 
 
 @dataclass(frozen=True)
@@ -141,25 +237,41 @@ def as_json(report: Report) -> bytes:
                          "rejected_by_reason": report.rejected_by_reason,
                          "duplicates": report.duplicates,
                          **report.source,
-                         "rows": report.rows}, option=orjson.OPT_INDENT_2)
+                         "rows": report.rows,
+                         "chats": report.chats,
+                         "agents": report.agents,
+                         "tickets": report.tickets}, option=orjson.OPT_INDENT_2)
+
+
+HEADERS = {"day": "day", "queue": "queue", "channel": "channel", "offered": "offered",
+           "answered": "answered", "abandoned": "abandoned",
+           "answered_within_threshold": "within", "service_level": "SL",
+           "average_speed_of_answer_s": "ASA s", "average_handle_s": "AHT s",
+           "transferred": "transf", "first_responses": "first",
+           "average_first_response_s": "FRT s", "first_response_within_target": "FRT ok",
+           "responses": "replies", "average_response_s": "RT s",
+           "response_within_target": "RT ok", "unresponded": "unanswered",
+           "handoffs": "handoffs", "reopens": "reopens", "staffed_h": "staffed h",
+           "available_h": "avail h", "busy_h": "busy h", "after_contact_work_h": "ACW h",
+           "away_h": "away h", "occupancy": "occupancy", "slot_occupancy": "slot occ",
+           "handled": "handled", "handled_per_agent_hour": "per agent-h",
+           "priority": "priority", "created": "created", "solved": "solved",
+           "reopened": "reopened", "first_reply_s": "FRT s", "first_reply_business_s": "FRT bs",
+           "next_reply_s": "NRT s", "next_reply_business_s": "NRT bs",
+           "resolution_s": "res s", "resolution_business_s": "res bs",
+           "one_touch_ratio": "one-touch"}
+PERCENT = {"service_level", "first_response_within_target", "response_within_target",
+           "occupancy", "slot_occupancy", "one_touch_ratio"}
 
 
 def as_table(report: Report) -> str:
-    if not report.rows:
+    if not report.rows and not report.agents and not report.tickets:
         return f"no contacts (rejected: {report.rejected})"
-    columns = [c for c in report.rows[0] if c != "abandon_ratio"]
-    headers = {"day": "day", "queue": "queue", "offered": "offered", "answered": "answered",
-               "abandoned": "abandoned", "answered_within_threshold": "within",
-               "service_level": "SL", "average_speed_of_answer_s": "ASA s",
-               "average_handle_s": "AHT s", "transferred": "transf"}
-    cells = [[headers[c] for c in columns]]
-    for row in report.rows:
-        cells.append([_cell(row[c], c) for c in columns])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    left = [c in ("day", "queue") for c in columns]
-    lines = ["  ".join(v.ljust(w) if is_left else v.rjust(w)
-                       for v, w, is_left in zip(r, widths, left, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines: list[str] = []
+    for title, rows in (("contacts", report.rows), ("chats", report.chats),
+                        ("agents", report.agents), ("tickets", report.tickets)):
+        if rows:
+            lines += [*([""] if lines else []), title, *_table(rows)]
     lines.append(f"rejected: {report.rejected}"
                  + (f" {report.rejected_by_reason}" if report.rejected else ""))
     if report.source:
@@ -167,10 +279,23 @@ def as_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    columns = [c for c in rows[0] if c in HEADERS]
+    cells = [[HEADERS[c] for c in columns]]
+    for row in rows:
+        cells.append([_cell(row[c], c) for c in columns])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    left = [c in ("day", "queue", "channel", "priority") for c in columns]
+    lines = ["  ".join(v.ljust(w) if is_left else v.rjust(w)
+                       for v, w, is_left in zip(r, widths, left, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 def _cell(value: Any, column: str) -> str:
     if value is None:
         return "-"
-    if column == "service_level":
+    if column in PERCENT:
         return f"{100 * value:.1f}%"
     if isinstance(value, float):
         return f"{value:.1f}"

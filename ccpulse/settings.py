@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ccpulse.errors import ConfigError
 from ccpulse.windows.business import parse_spans
 from ccpulse.windows.policy import AbandonPolicy
+from ccpulse.windows.tickets.event import PRIORITIES
 
 ENV_PREFIX = "CCPULSE_"
 
@@ -73,6 +74,23 @@ class CalendarHours(BaseModel):
         return value
 
 
+class SlaTargets(BaseModel):
+    """A ``[sla.QUEUE.PRIORITY]`` table (``"*"``: any queue or any priority): ticket SLA
+    targets in hours, on the queue's business hours or the calendar."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    first_reply_h: float | None = Field(default=None, gt=0)
+    next_reply_h: float | None = Field(default=None, gt=0)
+    requester_wait_h: float | None = Field(default=None, gt=0)
+    resolution_h: float | None = Field(default=None, gt=0)
+    clock: Literal["business", "calendar"] = "business"
+    at_risk_min: float = Field(default=30.0, ge=0)
+
+
+SlaTables = dict[str, dict[str, SlaTargets]]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
@@ -121,6 +139,15 @@ class Settings(BaseSettings):
     # business hours: [calendars.NAME]; "site" is the site's own (CcpulseNoEvents uses it)
     calendars: dict[str, CalendarHours] = Field(default_factory=dict)
 
+    # tickets: [sla.QUEUE.PRIORITY] targets, the multi-day window, backlog age bands
+    sla: SlaTables = Field(default_factory=dict)
+    ticket_days: int = Field(default=7, ge=2, le=92)
+    ticket_age_bands_h: list[float] = Field(default_factory=lambda: [4.0, 24.0, 72.0])
+    ticket_reopen_window_h: float = Field(default=96.0, gt=0)
+    ticket_max_open_days: float = Field(default=90.0, gt=0)
+    max_tickets: int = Field(default=2_000_000, ge=1)
+    max_categories: int = Field(default=200, ge=1)
+
     # retention and bounds
     dedupe_s: float = Field(default=900.0, gt=0)
     max_wait_s: float = Field(default=14_400.0, gt=0)
@@ -148,6 +175,23 @@ class Settings(BaseSettings):
     worker_web_host: str = "127.0.0.1"
     exporter_port: int = Field(default=9464, ge=0, le=65535)
     exporter_host: str = "127.0.0.1"
+
+    @field_validator("ticket_age_bands_h")
+    @classmethod
+    def _bands(cls, value: list[float]) -> list[float]:
+        if not value or value != sorted(set(value)) or value[0] <= 0:
+            raise ValueError("age bands are distinct hours > 0, ascending (e.g. [4, 24, 72])")
+        return value
+
+    @field_validator("sla")
+    @classmethod
+    def _priorities(cls, value: SlaTables) -> SlaTables:
+        for queue, per_priority in value.items():
+            unknown = set(per_priority) - {*PRIORITIES, "*"}
+            if unknown:
+                raise ValueError(f"[sla.{queue}]: unknown priorit(ies) {sorted(unknown)}; use "
+                                 f"{', '.join(PRIORITIES)} or \"*\"")
+        return value
 
     @field_validator("interval_minutes")
     @classmethod
@@ -203,18 +247,18 @@ def read_toml(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"CCPULSE_CONFIG: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(doc) - {"site", "queues", "calendars"}
+    unknown = set(doc) - {"site", "queues", "calendars", "sla"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected [site], "
-                          "[queues.NAME] and [calendars.NAME]")
+                          "[queues.NAME], [calendars.NAME] and [sla.QUEUE.PRIORITY]")
     site = doc.get("site", {})
-    known = set(Settings.model_fields) - {"queues", "calendars"}
+    known = set(Settings.model_fields) - {"queues", "calendars", "sla"}
     typos = sorted(set(site) - known)
     if typos:
         raise ConfigError(f"{path}: [site] has unknown key(s) {typos}; see the README's "
                           "configuration table")
     values: dict[str, Any] = dict(site)
-    for table in ("queues", "calendars"):
+    for table in ("queues", "calendars", "sla"):
         if table in doc:
             values[table] = doc[table]
     return values
@@ -231,7 +275,7 @@ def load_settings(**overrides: Any) -> Settings:
             loc = [str(part) for part in error["loc"]]
             name = loc[0] if loc else "?"
             shown = "<hidden>" if "password" in name else repr(error.get("input"))
-            if name in ("queues", "calendars"):
+            if name in ("queues", "calendars", "sla"):
                 table = ".".join(loc[1:-1]) if len(loc) > 2 else ".".join(loc[1:])
                 key = loc[-1] if len(loc) > 2 else ""
                 where = f"{path}: [{name}.{table}] {key}".rstrip()

@@ -15,6 +15,8 @@ from ccpulse.windows.business import DAYS, BusinessCalendar
 from ccpulse.windows.config import EngineConfig, Limits, Retention
 from ccpulse.windows.policy import PolicyBook, ServiceLevelPolicy
 from ccpulse.windows.registry import Registry, build_registry
+from ccpulse.windows.tickets.config import TicketConfig
+from ccpulse.windows.tickets.sla import TARGETS, SlaBook, SlaPolicy
 from ccpulse.windows.timeframes import Calendar
 
 POLICY_FIELDS = frozenset(f.name for f in fields(ServiceLevelPolicy))
@@ -65,6 +67,29 @@ def engine_config(settings: Settings) -> EngineConfig:
         per_agent=settings.per_agent_metrics,
         capacity=dict(settings.agent_capacity),
         derive_agent_activity=settings.derive_agent_activity,
+        tickets=ticket_config(settings),
+    )
+
+
+def ticket_config(settings: Settings) -> TicketConfig:
+    hour = 3_600_000
+    book = {}
+    for queue, per_priority in settings.sla.items():
+        for priority, given in per_priority.items():
+            targets = {name: round(hours * hour) for name in TARGETS
+                       if (hours := getattr(given, f"{name}_h")) is not None}
+            book[(queue, priority)] = SlaPolicy(targets, given.clock == "business",
+                                                round(given.at_risk_min * 60_000))
+    return TicketConfig(
+        days=settings.ticket_days,
+        bands_ms=tuple(round(h * hour) for h in settings.ticket_age_bands_h),
+        sla=SlaBook(book),
+        reopen_window_ms=round(settings.ticket_reopen_window_h * hour),
+        max_open_ms=round(settings.ticket_max_open_days * 24 * hour),
+        max_tickets=settings.max_tickets,
+        max_categories=settings.max_categories,
+        queue_calendars={queue: policy.calendar for queue, policy in settings.queues.items()
+                         if policy.calendar is not None},
     )
 
 

@@ -3,11 +3,12 @@
 Everything runs against embedded services started for the run (a Tansu broker and
 a redis-server), so the figures compare like with like:
 
-1. N events of a realistic mix are produced to a fresh topic;
-2. three rounds of: the raw baseline (a plain aiokafka consumer reads and
-   orjson-parses that topic), then ccpulse catch-up (one worker from empty state
-   until every event is applied and published in Redis); the ratio is the median
-   round's, since the machine's speed drifts; then two workers in one group;
+1. N events of a realistic mix of calls, chats and agents;
+2. three rounds of: the mix produced to fresh topics, the raw baseline (a plain
+   aiokafka consumer reads and orjson-parses them), then ccpulse catch-up (one
+   worker from empty state until every event, and every event it derived, is
+   applied and published in Redis); the ratio is the median round's, since the
+   machine's speed drifts; then two workers in one group;
 3. the naive peer: a Faust agent updating a Faust table once per event;
 4. freshness: at a steady 2,000 and 20,000 events/s, probe events are sent and the
    exporter's /metrics is polled until each probe's effect shows;
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +52,8 @@ from ccpulse.devtools.embedded import (
 from ccpulse.errors import CcpulseError
 from ccpulse.native import describe
 from ccpulse.sources.producer import Routed, routed
-from ccpulse.sources.simulation import Simulation, default_queues
+from ccpulse.sources.simulate import traffic
+from ccpulse.sources.simulation import default_queues
 from ccpulse.state.layout import partition_key, partitions_key
 from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.topics import ensure_all
@@ -92,10 +95,12 @@ def say(message: str) -> None:
 
 # -- workloads ---------------------------------------------------------------------
 def realistic_mix(n: int, start_s: float, queues: int = 50) -> list[Doc]:
-    """Simulated voice traffic: logins, then queued/answered/abandoned/ended/transfers."""
+    """Simulated calls, chats and agents, about a third each: queue events, messages
+    with the bot and agents, transfers, abandons, reopens, agent states and breaks."""
     names = [f"q{i:02d}" for i in range(queues)]
-    sim = Simulation(default_queues(names), calls_per_s=40.0, seed=7, start_s=start_s)
-    return [doc for _, doc in itertools.islice(sim, n)]
+    mix = traffic(default_queues(names), calls_per_s=40.0, seed=7, start_s=start_s,
+                  chats_per_s=10.0)
+    return [doc for _, doc in itertools.islice(mix, n)]
 
 
 def day_of_queues(day_start_s: float, queues: int, channels: tuple[str, ...],
@@ -254,6 +259,11 @@ def stop(processes: list[subprocess.Popen[bytes]], timeout_s: float = 30) -> Non
 
 
 def consumed(client: redis.Redis, prefix: str) -> int:
+    """Input events applied, dead-lettered or dropped as copies, published in Redis.
+
+    The events the worker derives (an agent's share of a contact) are applied too, so
+    they are subtracted: the count reaches the input's size once the derived events
+    are applied as well."""
     total = 0
     members: set[bytes] = client.smembers(partitions_key(prefix))  # type: ignore[assignment]
     for pid in members:
@@ -261,6 +271,7 @@ def consumed(client: redis.Redis, prefix: str) -> int:
             partition_key(prefix, pid.decode(), "meta"))
         total += sum(int(v) for k, v in meta.items()
                      if k in (b"processed", b"duplicates") or k.startswith(b"rejected:"))
+        total -= int(meta.get(b"derived", 0))
     return total
 
 
@@ -455,19 +466,23 @@ def run_bench(plan: Plan) -> dict[str, Any]:
     result: dict[str, Any] = {"events": events, "machine": machine(), "build": describe()}
     extra = {} if plan.batch_size is None else {"CCPULSE_BATCH_SIZE": str(plan.batch_size)}
     try:
-        asyncio.run(create_topics(run.bootstrap, "bench"))
         docs = realistic_mix(events, time.time() - 2 * 3_600)
-        say(f"producing {events} events")
-        result["produce_events_per_s"] = asyncio.run(produce(run.bootstrap, "bench", docs))
+        result["mix"] = dict(sorted(Counter(d["type"].split(".")[0] for d in docs).items()))
         client = redis.Redis.from_url(run.redis_url)
-        env = {"CCPULSE_TOPIC_PREFIX": "bench", "CCPULSE_CLOCK": "event", **extra}
 
-        def catch_up(group: str, workers: int) -> dict[str, float]:
+        def fresh_topics(prefix: str) -> float:
+            """The mix on topics of its own: a worker sends the events it derives to its
+            input topics, which must not reach the next measurement."""
+            asyncio.run(create_topics(run.bootstrap, prefix))
+            return asyncio.run(produce(run.bootstrap, prefix, docs))
+
+        def catch_up(prefix: str, workers: int) -> dict[str, float]:
+            env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **extra}
             procs = [run.spawn(["-m", "ccpulse", "worker"],
-                               {**run.env(group, CCPULSE_WORKER_WEB_PORT=str(free_port())),
-                                **env}, f"worker-{group}-{i}") for i in range(workers)]
+                               {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())),
+                                **env}, f"worker-{prefix}-{i}") for i in range(workers)]
             try:
-                return time_catch_up(progress_of(client, group), events, procs)
+                return time_catch_up(progress_of(client, prefix), events, procs)
             finally:
                 stop(procs)  # gone before the next measurement starts
 
@@ -475,10 +490,13 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         # a raw run next to it, and the ratio is the median of the pairs
         rounds = []
         for i in range(1, plan.rounds + 1):
+            say(f"round {i} of {plan.rounds}: producing {events} events")
+            produced = fresh_topics(f"bench{i}")
+            result.setdefault("produce_events_per_s", produced)
             say(f"round {i} of {plan.rounds}: raw baseline (aiokafka consume + orjson parse)")
-            raw = asyncio.run(raw_consume(run.bootstrap, "bench", events))
+            raw = asyncio.run(raw_consume(run.bootstrap, f"bench{i}", events))
             say(f"round {i} of {plan.rounds}: ccpulse catch-up, one worker")
-            timing = catch_up(f"bench1w{i}", 1)
+            timing = catch_up(f"bench{i}", 1)
             rounds.append({"raw_events_per_s": raw, "events_per_s": timing["events_per_s"],
                            "ratio": timing["events_per_s"] / raw,
                            "startup_s": timing["startup_s"]})
@@ -489,13 +507,14 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["throughput_ratio"] = middle["ratio"]
         result["one_worker_startup_s"] = middle["startup_s"]
         say("ccpulse catch-up, two workers in one group")
+        fresh_topics("bench2w")
         timing = catch_up("bench2w", 2)
         result["two_worker_events_per_s"] = timing["events_per_s"]
         result["two_worker_startup_s"] = timing["startup_s"]
         naive_events = min(events, NAIVE_EVENTS)
         say(f"naive peer: a Faust table updated per event ({naive_events} events)")
         naive = run.spawn(["-m", "ccpulse.devtools.bench_naive", run.bootstrap,
-                           ",".join(topics_of("bench")),
+                           ",".join(topics_of("bench1")),
                            run.redis_url, "naive-progress", "worker", "-l", "warn"],
                           dict(os.environ), "naive")
         timing = time_catch_up(lambda: int(client.get("naive-progress") or 0), naive_events,
@@ -537,7 +556,8 @@ def machine() -> str:
 def lines_of(result: dict[str, Any]) -> Iterator[str]:
     yield f"machine: {result['machine']}"
     yield f"build: {result['build']}"
-    yield f"events: {result['events']}"
+    mix = ", ".join(f"{n} {kind}" for kind, n in result["mix"].items())
+    yield f"events: {result['events']} ({mix})"
     for key in ("raw_events_per_s", "events_per_s", "two_worker_events_per_s",
                 "naive_faust_events_per_s", "throughput_ratio", "naive_throughput_ratio",
                 "freshness_p50_s", "freshness_p99_s", "peak_rss_mb", "redis_used_mb",

@@ -39,6 +39,8 @@ class Panel:
     height: int = 6
     thresholds: list[tuple[str, float | None]] = field(default_factory=list)
     decimals: int | None = None
+    # a table's value columns, one per query, merged on their common labels ("": hidden)
+    columns: tuple[str, ...] = ()
 
     def render(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
         defaults: dict[str, Any] = {"unit": self.unit}
@@ -60,6 +62,17 @@ class Panel:
                         for i, t in enumerate(self.targets)],
             "fieldConfig": {"defaults": defaults, "overrides": []},
         }
+        if self.kind == "table":
+            for target in panel["targets"]:
+                target.update({"format": "table", "instant": True})
+            panel["transformations"] = [
+                {"id": "merge", "options": {}},
+                {"id": "organize", "options": {
+                    "excludeByName": {"Time": True, **{
+                        f"Value #{chr(ord('A') + i)}": True
+                        for i, name in enumerate(self.columns) if not name}},
+                    "renameByName": {f"Value #{chr(ord('A') + i)}": name
+                                     for i, name in enumerate(self.columns) if name}}}]
         if self.kind == "stat":
             panel["options"] = {
                 "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
@@ -279,10 +292,231 @@ def processor() -> dict[str, Any]:
     ])
 
 
+CHAT = 'queue=~"$queue",channel=~"$channel"'
+TARGET_SHARE = [(GREEN, None), (ORANGE, 1.0), (RED, 1.5)]  # of the queue's own target
+
+
+def against(metric: str, target: str) -> str:
+    return f"{metric} / on(queue, channel) group_left() {target}"
+
+
+def quantile(q: float, histogram: str, window: str) -> str:
+    return (f"histogram_quantile({q}, sum by (queue, channel, le) (rate({histogram}_bucket"
+            f"{{{CHAT}}}[{window}])))")
+
+
+def chats() -> dict[str, Any]:
+    by = "{{queue}} {{channel}}"
+    return dashboard("ccpulse-chats", "ccpulse chats",
+                     "Conversations: how fast a human answers, who waits for an answer now, "
+                     "and what the bot and the agents write.", [
+        Panel("First response, last 15 min", "Mean time from queue entry, bot handoff or "
+              "reopen to the first public message of a human agent.", "stat", "s",
+              [Target(f'ccpulse_average_first_response_seconds{{window="15m",{CHAT}}}', by)],
+              decimals=0),
+        Panel("First response against its target", "The 15-minute mean first response as a "
+              "share of the queue's own target: green within it, orange over it, red 50 % "
+              "over.", "stat", "percentunit", [Target(against(
+                  f'ccpulse_average_first_response_seconds{{window="15m",{CHAT}}}',
+                  "ccpulse_first_response_target_seconds"), by)],
+              thresholds=TARGET_SHARE, decimals=0),
+        Panel("Awaiting a reply now", "Conversations whose customer waits for a human answer: "
+              "no first response yet, or customer messages not yet answered.", "stat",
+              "short", [Target(f"ccpulse_chats_awaiting_reply{{{CHAT}}}", by)]),
+        Panel("Oldest unanswered", "How long the customer who has waited longest for a human "
+              "answer has waited so far.", "stat", "s",
+              [Target(f"ccpulse_oldest_unanswered_seconds{{{CHAT}}}", by)], decimals=0),
+        Panel("First response, 90th percentile and target", "Nine in ten first responses of "
+              "the last 15 minutes came faster than this, from the histogram; the dashed "
+              "series is the queue's target.", "timeseries", "s", [
+                  Target(quantile(0.9, "ccpulse_first_response_seconds", "15m"),
+                         "{{queue}} {{channel}} p90"),
+                  Target(f"ccpulse_first_response_target_seconds{{{CHAT}}}",
+                         "{{queue}} {{channel}} target")], width=12, height=8),
+        Panel("Response, 90th percentile and target", "Nine in ten replies to a customer's "
+              "run of messages came faster than this (15 minutes); one value per run, timed "
+              "from its first message.", "timeseries", "s", [
+                  Target(quantile(0.9, "ccpulse_response_seconds", "15m"),
+                         "{{queue}} {{channel}} p90"),
+                  Target(f"ccpulse_response_target_seconds{{{CHAT}}}",
+                         "{{queue}} {{channel}} target")], width=12, height=8),
+        Panel("Within target, last hour", "First responses and responses within the queue's "
+              "targets, from the counters: within / all.", "timeseries", "percentunit", [
+                  Target(f"sum by (queue, channel) (increase(ccpulse_first_responses_within_"
+                         f"target_total{{{CHAT}}}[1h])) / sum by (queue, channel) (increase("
+                         f"ccpulse_first_responses_total{{{CHAT}}}[1h]))",
+                         "{{queue}} {{channel}} first"),
+                  Target(f"sum by (queue, channel) (increase(ccpulse_responses_within_target_"
+                         f"total{{{CHAT}}}[1h])) / sum by (queue, channel) (increase("
+                         f"ccpulse_responses_total{{{CHAT}}}[1h]))",
+                         "{{queue}} {{channel}} reply")], width=12),
+        Panel("Average response by window", "Mean response time to a customer's run of "
+              "messages, for each served window.", "timeseries", "s",
+              [Target(f"ccpulse_average_response_seconds{{{CHAT}}}",
+                      "{{queue}} {{channel}} {{window}}")], width=12),
+        Panel("Messages per minute", "Public messages by author, and agents' internal notes "
+              "(bot messages and notes never count as an answer).", "timeseries", "short", [
+                  Target(f"sum by (queue) (rate(ccpulse_chat_customer_messages_total{{{CHAT}}}"
+                         "[$__rate_interval])) * 60", "{{queue}} customer"),
+                  Target(f"sum by (queue) (rate(ccpulse_chat_agent_messages_total{{{CHAT}}}"
+                         "[$__rate_interval])) * 60", "{{queue}} agent"),
+                  Target(f"sum by (queue) (rate(ccpulse_chat_bot_messages_total{{{CHAT}}}"
+                         "[$__rate_interval])) * 60", "{{queue}} bot"),
+                  Target(f"sum by (queue) (rate(ccpulse_chat_internal_notes_total{{{CHAT}}}"
+                         "[$__rate_interval])) * 60", "{{queue}} internal notes")], width=12),
+        Panel("Handoffs, reopens, unanswered, last hour", "Conversations the bot handed to a "
+              "queue, conversations reopened, and conversations that ended before any human "
+              "answer.", "timeseries", "short", [
+                  Target(f"sum by (queue) (increase(ccpulse_chat_handoffs_total{{{CHAT}}}"
+                         "[1h]))", "{{queue}} handoffs"),
+                  Target(f"sum by (queue) (increase(ccpulse_chat_reopens_total{{{CHAT}}}"
+                         "[1h]))", "{{queue}} reopens"),
+                  Target(f"sum by (queue) (increase(ccpulse_chats_unresponded_total{{{CHAT}}}"
+                         "[1h]))", "{{queue}} unanswered")], width=12),
+    ], QUEUE_VARIABLES)
+
+
+AGENT_QUEUE = 'queue=~"$queue"'
+
+
+def agents() -> dict[str, Any]:
+    return dashboard("ccpulse-agents", "ccpulse agents",
+                     "Agents by state, free capacity, occupancy and each agent's figures.", [
+        Panel("Agents by state, site", "Each agent once, whatever its queues.", "stat",
+              "short", [Target("ccpulse_site_agents_in_state", "{{state}}")], width=12),
+        Panel("Occupancy, last 15 min, site", "Time on at least one contact (or busy, or in "
+              "after-contact work) / time ready; slot-weighted: contact slots used / slots "
+              "available.", "stat", "percentunit", [
+                  Target('ccpulse_site_occupancy_ratio{window="15m"}', "occupancy"),
+                  Target('ccpulse_site_slot_occupancy_ratio{window="15m"}',
+                         "slot occupancy")], width=12, decimals=0),
+        Panel("Agents by state, per queue", "An agent serving several queues counts in each.",
+              "timeseries", "short", [Target(f"ccpulse_agents_in_state{{{AGENT_QUEUE}}}",
+                                             "{{queue}} {{state}}")], width=12),
+        Panel("Agents available", "Agents of the queue in state available with a free slot "
+              "for the channel.", "timeseries", "short",
+              [Target(f"ccpulse_agents_available{{{AGENT_QUEUE}}}", "{{queue}} {{channel}}")],
+              width=12),
+        Panel("Slots used and slots", "Contacts in service with the queue's agents, against "
+              "the capacity of its agents who are not away.", "timeseries", "short", [
+                  Target(f"ccpulse_agent_slots_used{{{AGENT_QUEUE}}}",
+                         "{{queue}} {{channel}} used"),
+                  Target(f"ccpulse_agent_slots{{{AGENT_QUEUE}}}",
+                         "{{queue}} {{channel}} slots")], width=12),
+        Panel("Occupancy by queue, last hour", "Connect-style occupancy and slot-weighted "
+              "occupancy of each queue's agents.", "timeseries", "percentunit", [
+                  Target(f'ccpulse_occupancy_ratio{{window="1h",{AGENT_QUEUE}}}',
+                         "{{queue}} occupancy"),
+                  Target(f'ccpulse_slot_occupancy_ratio{{window="1h",{AGENT_QUEUE}}}',
+                         "{{queue}} slot occupancy")], width=12),
+        Panel("Contacts per staffed agent-hour, last hour", "Contacts of the queue that ended, "
+              "per hour its agents were staffed.", "timeseries", "short",
+              [Target(f'ccpulse_contacts_handled_per_agent_hour{{window="1h",{AGENT_QUEUE}}}',
+                      "{{queue}}")], width=12),
+        Panel("Time in state today, site", "Agent time in each state since midnight (site "
+              "time), each agent once.", "timeseries", "s",
+              [Target('ccpulse_window_site_agent_state_seconds{window="today"}', "{{state}}")],
+              width=12),
+        Panel("Agents", "Each agent now and today (CCPULSE_PER_AGENT_METRICS): state, time "
+              "in it, contacts in service, contacts handled, handle and response times.",
+              "table", "short", [
+                  Target("max by (agent, state) (ccpulse_agent_state == 1)", ""),
+                  Target("max by (agent) (ccpulse_agent_state_seconds)", ""),
+                  Target("sum by (agent) (ccpulse_agent_contacts_in_service)", ""),
+                  Target('max by (agent) (ccpulse_agent_contacts_handled{window="today"})', ""),
+                  Target('max by (agent) (ccpulse_agent_average_handle_seconds'
+                         '{window="today"})', ""),
+                  Target('max by (agent) (ccpulse_agent_average_response_seconds'
+                         '{window="today"})', "")],
+              width=24, height=10,
+              columns=("", "seconds in state", "in service", "handled today",
+                       "handle time today (s)", "response time today (s)")),
+    ], (variable("queue", "Queue", "ccpulse_agents_in_state"),))
+
+
+TICKET_QUEUE = 'queue=~"$queue"'
+
+
+def weighted_mean(histogram: str, clock: str, window: str = "1h") -> str:
+    """Σ seconds / count from a ticket histogram, per queue: weighted over priorities."""
+    selector = f'{TICKET_QUEUE},clock="{clock}"'
+    return (f"sum by (queue) (increase({histogram}_sum{{{selector}}}[{window}])) / "
+            f"sum by (queue) (increase({histogram}_count{{{selector}}}[{window}]))")
+
+
+def tickets() -> dict[str, Any]:
+    def times(title: str, histogram: str, what: str) -> Panel:
+        return Panel(title, f"Mean {what} over the last hour, from the histogram (weighted "
+                     "over priorities), in business time (the queue's calendar) and in "
+                     "calendar time.", "timeseries", "s", [
+                         Target(weighted_mean(histogram, "business"), "{{queue}} business"),
+                         Target(weighted_mean(histogram, "calendar"), "{{queue}} calendar")],
+                     width=8)
+
+    def counted(metric: str, window: str = "1d") -> str:
+        return f"sum by (queue) (increase({metric}{{{TICKET_QUEUE}}}[{window}]))"
+
+    return dashboard("ccpulse-tickets", "ccpulse tickets",
+                     "Tickets: the open backlog by status and age, SLA targets breached and "
+                     "at risk, reply and resolution times in both clocks.", [
+        Panel("Open tickets by status", "Open tickets now (new, open, pending, on hold), over "
+              "the selected queues.", "stat", "short",
+              [Target(f"sum by (status) (ccpulse_tickets_open{{{TICKET_QUEUE}}})",
+                      "{{status}}")], width=8),
+        Panel("SLA breached now", "Open tickets past an SLA target that still runs, by "
+              "target.", "stat", "short",
+              [Target(f"sum by (target) (ccpulse_ticket_sla_breached{{{TICKET_QUEUE}}})",
+                      "{{target}}")], width=8),
+        Panel("At risk now", "Open tickets due within their target's lead time, by target.",
+              "stat", "short",
+              [Target(f"sum by (target) (ccpulse_ticket_sla_at_risk{{{TICKET_QUEUE}}})",
+                      "{{target}}")], width=8),
+        Panel("Backlog by age", "Open tickets by age band (now − created).", "timeseries",
+              "short", [Target(f"sum by (age) (ccpulse_tickets_open{{{TICKET_QUEUE}}})",
+                               "{{age}}")], width=12),
+        Panel("Oldest open ticket", "Age of each queue's oldest open ticket.", "timeseries",
+              "s", [Target(f"ccpulse_oldest_open_ticket_seconds{{{TICKET_QUEUE}}}",
+                           "{{queue}}")], width=12),
+        times("First reply time", "ccpulse_ticket_first_reply_time_seconds",
+              "time to the first public agent reply"),
+        times("Next reply time", "ccpulse_ticket_next_reply_time_seconds",
+              "time from a customer's unanswered reply to the agent's answer"),
+        times("Full resolution time", "ccpulse_ticket_resolution_time_seconds",
+              "time from creation to the last solve, of tickets resolved for good"),
+        Panel("SLA targets met, today", "Targets met / (met + breached) over the last day, "
+              "by target, from the counters.", "timeseries", "percentunit", [Target(
+                  f"sum by (target) (increase(ccpulse_ticket_sla_met_total{{{TICKET_QUEUE}}}"
+                  f"[1d])) / (sum by (target) (increase(ccpulse_ticket_sla_met_total"
+                  f"{{{TICKET_QUEUE}}}[1d])) + sum by (target) (increase("
+                  f"ccpulse_ticket_sla_breaches_total{{{TICKET_QUEUE}}}[1d])))",
+                  "{{target}}")], width=12),
+        Panel("Created and solved per hour", "Tickets created, and solves (a reopened "
+              "ticket solved again counts again).", "timeseries", "short", [
+                  Target(counted("ccpulse_tickets_created_total", "1h"), "{{queue}} created"),
+                  Target(counted("ccpulse_tickets_solved_total", "1h"), "{{queue}} solved")],
+              width=12),
+        Panel("Reopens and one-touch, last day", "Reopens / solves, and final tickets with "
+              "at most one public agent reply and never reopened / final tickets.",
+              "timeseries", "percentunit", [
+                  Target(f"{counted('ccpulse_tickets_reopened_total')} / "
+                         f"{counted('ccpulse_tickets_solved_total')}", "{{queue}} reopens"),
+                  Target(f"{counted('ccpulse_tickets_one_touch_total')} / "
+                         f"{counted('ccpulse_tickets_final_total')}", "{{queue}} one-touch")],
+              width=12),
+        Panel("Top categories today", "Tickets created today by category (the recurring "
+              "questions).", "timeseries", "short", [Target(
+                  f'topk(10, sum by (category) (ccpulse_window_tickets_by_category{{window='
+                  f'"today",{TICKET_QUEUE}}}))', "{{category}}")], width=12),
+    ], (variable("queue", "Queue", "ccpulse_tickets_open"),))
+
+
 DASHBOARDS = {
     "ccpulse-wallboard": wallboard,
     "ccpulse-queue-detail": queue_detail,
     "ccpulse-channels": channels,
+    "ccpulse-chats": chats,
+    "ccpulse-agents": agents,
+    "ccpulse-tickets": tickets,
     "ccpulse-processor": processor,
 }
 

@@ -39,6 +39,26 @@ from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.contacts.kpis import compute
 from ccpulse.windows.registry import Registry
 
+DEMO_TICKET_PACE = 0.02  # a first reply in about half a minute rather than twenty
+DEMO_SLA = """\
+# the demo's tickets run 50 times faster than real ones, and so do these targets
+[sla."*"."*"]
+first_reply_h = 0.01
+next_reply_h = 0.01
+requester_wait_h = 0.03
+resolution_h = 0.05
+clock = "calendar"
+at_risk_min = 0.2
+
+[sla."*".urgent]
+first_reply_h = 0.004
+next_reply_h = 0.004
+requester_wait_h = 0.015
+resolution_h = 0.025
+clock = "calendar"
+at_risk_min = 0.1
+"""
+
 
 @dataclass
 class Child:
@@ -76,6 +96,11 @@ class Demo:
             raise CcpulseError(f"port {self.exporter_port} is already in use (choose another "
                                "with --port)")
         env = dict(os.environ)
+        if "CCPULSE_CONFIG" not in env:  # SLA targets the demo's quick tickets can meet
+            demo_config = self.logdir / "ccpulse.toml"
+            demo_config.write_text(DEMO_SLA)
+            env["CCPULSE_CONFIG"] = str(demo_config)
+            print(f"  tickets SLA targets of the demo's pace in {demo_config}")
         bootstrap, redis_url = self.settings.kafka_bootstrap, self.settings.redis_url
         if not bootstrap:
             broker = start_broker()
@@ -102,7 +127,9 @@ class Demo:
         self._spawn("worker", ["worker"], env)
         self._spawn("exporter", ["exporter", "--port", str(self.exporter_port)], env)
         simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed),
-                    "--chat-rate", str(self.calls_per_s / 4)]
+                    "--chat-rate", str(self.calls_per_s / 4),
+                    "--ticket-rate", str(self.calls_per_s / 10),
+                    "--ticket-pace", str(DEMO_TICKET_PACE)]
         if self.queues:
             simulate += ["--queues", self.queues]
         self._spawn("simulator", simulate, env)

@@ -12,6 +12,7 @@ from ccpulse.exporters.collectors.calendars import CalendarsCollector
 from ccpulse.exporters.collectors.chats import ChatsCollector
 from ccpulse.exporters.collectors.contacts import ContactsCollector
 from ccpulse.exporters.collectors.health import HealthCollector
+from ccpulse.exporters.collectors.tickets import TicketsCollector
 from ccpulse.windows.metrics import GAUGE, MetricSpec, check_unique
 from ccpulse.windows.registry import Registry
 
@@ -39,6 +40,8 @@ def collectors_for(registry: Registry) -> list[Collector]:
         collectors.append(ChatsCollector(registry.config.policies))
     if "agents" in names:
         collectors.append(AgentsCollector(registry.config.per_agent))
+    if "tickets" in names:
+        collectors.append(TicketsCollector(registry.config.tickets))
     if registry.config.calendars:
         collectors.append(CalendarsCollector(registry.config.calendars))
     collectors.append(HealthCollector(list(registry.reasons)))

@@ -12,27 +12,37 @@ from typing import Any
 from ccpulse.sources.chat_simulation import ChatSimulation, chat_queues
 from ccpulse.sources.producer import EventProducer
 from ccpulse.sources.simulation import QueueModel, Simulation
+from ccpulse.sources.ticket_simulation import TicketSimulation
 
 log = logging.getLogger(__name__)
 
 
 def traffic(queues: tuple[QueueModel, ...], calls_per_s: float, seed: int, start_s: float,
-            chats_per_s: float = 0.0) -> Iterator[tuple[float, dict[str, Any]]]:
-    """Calls, and chats in the same queues if ``chats_per_s``, merged in time order."""
-    calls = Simulation(queues, calls_per_s, seed, start_s)
-    if not chats_per_s:
-        return iter(calls)
-    chats = ChatSimulation(chat_queues(queues), chats_per_s, seed, start_s)
-    return heapq.merge(calls, chats, key=lambda item: item[0])
+            chats_per_s: float = 0.0, tickets_per_s: float = 0.0, ticket_pace: float = 1.0
+            ) -> Iterator[tuple[float, dict[str, Any]]]:
+    """Calls, and chats and tickets in the same queues at the rates given, merged in time
+    order (``ticket_pace`` scales the tickets' delays)."""
+    sources: list[Iterator[tuple[float, dict[str, Any]]]] = [
+        iter(Simulation(queues, calls_per_s, seed, start_s))]
+    if chats_per_s:
+        sources.append(iter(ChatSimulation(chat_queues(queues), chats_per_s, seed, start_s)))
+    if tickets_per_s:
+        sources.append(iter(TicketSimulation(queues, tickets_per_s, seed, start_s,
+                                             ticket_pace)))
+    if len(sources) == 1:
+        return sources[0]
+    return heapq.merge(*sources, key=lambda item: item[0])
 
 
 async def simulate(producer: EventProducer, queues: tuple[QueueModel, ...], calls_per_s: float,
-                   seed: int, duration_s: float | None = None, chats_per_s: float = 0.0) -> int:
+                   seed: int, duration_s: float | None = None, chats_per_s: float = 0.0,
+                   tickets_per_s: float = 0.0, ticket_pace: float = 1.0) -> int:
     """Send events as their simulated time comes; returns how many were sent."""
     start_s = time.time()
     sent = 0
     async with producer:
-        for at_s, doc in traffic(queues, calls_per_s, seed, start_s, chats_per_s):
+        for at_s, doc in traffic(queues, calls_per_s, seed, start_s, chats_per_s,
+                                 tickets_per_s, ticket_pace):
             if duration_s is not None and at_s - start_s > duration_s:
                 break
             delay = at_s - time.time()

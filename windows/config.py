@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ccpulse.windows.business import BusinessCalendar
 from ccpulse.windows.policy import PolicyBook
+from ccpulse.windows.tickets.config import TicketConfig
 from ccpulse.windows.timeframes import Calendar
 
 DEFAULT_CAPACITY = {"voice": 1, "chat": 3}
@@ -47,6 +48,7 @@ class EngineConfig:
     # contacts of each channel an agent can serve at once, unless its agent.state says
     capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     derive_agent_activity: bool = True  # contact domains tell agents' partitions of work
+    tickets: TicketConfig = field(default_factory=TicketConfig)
 
     def response_bounds_ms(self) -> tuple[int, ...]:
         """The response histograms' bounds: the standard ones and every response target."""
@@ -54,6 +56,13 @@ class EngineConfig:
 
         standard = {b * 1000 for b in STANDARD_RESPONSE_BOUNDS_S}
         return tuple(sorted(standard | set(self.policies.response_targets_ms())))
+
+    def ticket_bounds_ms(self) -> tuple[int, ...]:
+        """The ticket histograms' bounds: the standard ones and every SLA target."""
+        from ccpulse.windows.tickets.family import STANDARD_TICKET_BOUNDS_S
+
+        standard = {b * 1000 for b in STANDARD_TICKET_BOUNDS_S}
+        return tuple(sorted(standard | self.tickets.sla.targets_ms()))
 
     def wait_bounds_ms(self) -> tuple[int, ...]:
         """The wait histograms' bounds: the standard ones and every configured threshold."""

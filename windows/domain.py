@@ -66,6 +66,7 @@ class Context:
 
     def emit(self, topic: str, key: str, doc: dict[str, Any]) -> None:
         self.outbox.append((self.position, Derived(topic, key, doc)))
+        self.count("derived")
 
 
 class DomainState(Protocol):

@@ -23,12 +23,15 @@ LABEL_RECORDS = RecordSpec("labels", 1, ("values",))
 
 class LabelGuard:
     """The guard of queue names, or (``kind`` "agents") of agent names in per-agent series,
-    bounded by ``max_agents`` and with no allow-list."""
+    bounded by ``max_agents`` and with no allow-list; or of any other label (ticket
+    categories) bounded by ``limit``."""
 
-    def __init__(self, limits: Limits, kind: str = "queues") -> None:
+    def __init__(self, limits: Limits, kind: str = "queues", limit: int | None = None) -> None:
         self.kind = kind
         self.allowlist = limits.queue_allowlist if kind == "queues" else frozenset()
         self.max_queues = limits.max_queues if kind == "queues" else limits.max_agents
+        if limit is not None:
+            self.max_queues = limit
         self.admitted: set[str] = set()
         self.folded = 0
         self._dirty = False

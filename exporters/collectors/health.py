@@ -39,6 +39,13 @@ METRICS = (
                "Per-agent credits counted under the agent named other because the partition "
                "already had CCPULSE_MAX_AGENTS agents", (), "credits",
                "credits folded into agent other"),
+    MetricSpec("ccpulse_tickets_expired_total", COUNTER,
+               "Open tickets forgotten after no event for CCPULSE_TICKET_MAX_OPEN_DAYS", (),
+               "tickets", "open tickets untouched for the retention"),
+    MetricSpec("ccpulse_events_derived_total", COUNTER,
+               "Events the worker derived for another partition (an agent's share of a "
+               "contact), counted once more when that partition applies them", (), "events",
+               "derived events sent"),
     MetricSpec("ccpulse_histogram_resets_total", COUNTER,
                "Histograms started again because their configured bounds changed", (),
                "histograms", "histograms restarted at load"),
@@ -76,6 +83,8 @@ class HealthCollector:
         out["ccpulse_conversations_expired_total"].add("", view.counter("expired_conversations"))
         out["ccpulse_assignments_expired_total"].add("", view.counter("expired_assignments"))
         out["ccpulse_agents_folded_total"].add("", view.counter("agents_folded"))
+        out["ccpulse_tickets_expired_total"].add("", view.counter("expired_tickets"))
+        out["ccpulse_events_derived_total"].add("", view.counter("derived"))
         out["ccpulse_histogram_resets_total"].add("", view.counter("histogram_resets"))
         out["ccpulse_state_resets_total"].add("", view.counter("state_resets"))
         reasons = dict.fromkeys(self.reasons, 0)

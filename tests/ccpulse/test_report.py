@@ -65,7 +65,7 @@ def test_report_per_day_and_queue(tmp_path: Path) -> None:
 def report_of(lines: list[bytes], timezone: str = "UTC") -> Report:
     registry = build_registry(EngineConfig(calendar=Calendar(timezone)))
     events, rejected = read_event_lines(lines, registry)
-    return build_report(events, registry, by_queue=False, rejected=rejected)
+    return build_report(events, registry, (), rejected=rejected)
 
 
 def day_of_calls(start: int, count: int, prefix: str) -> list[bytes]:
@@ -100,3 +100,71 @@ def test_any_time_the_decoder_accepts_gets_a_day_or_a_reason(ts: int, timezone: 
     report = report_of(day_of_calls(ts, 3, "c"), timezone)
     day = datetime.fromtimestamp((ts + 15_000) / 1000, ZoneInfo(timezone)).date().isoformat()
     assert report.rows[0]["day"] == day and sum(r["offered"] for r in report.rows) == 3
+
+
+def test_chat_and_agent_figures_of_a_known_script_match_the_live_ones() -> None:
+    """The script of the end-to-end chat test: the same figures as its /metrics."""
+    from tests.integration.test_chats_pipeline import SCRIPT
+
+    registry = build_registry(EngineConfig(calendar=Calendar("UTC")))
+    events, rejected = read_event_lines([orjson.dumps(doc) for doc in SCRIPT], registry)
+    report = build_report(events, registry, ("queue",), rejected=rejected)
+    assert report.duplicates == 1 and report.rejected == 0
+    assert report.chats == [{
+        "day": "2024-05-06", "queue": "sales", "first_responses": 1,
+        "average_first_response_s": 20.0, "first_response_within_target": 1.0,
+        "responses": 2, "average_response_s": 27.5, "response_within_target": 1.0,
+        "unresponded": 0, "customer_messages": 4, "bot_messages": 1, "internal_notes": 1,
+        "handoffs": 1, "reopens": 0}]
+    assert report.agents == [{
+        "day": "2024-05-06", "queue": "sales", "staffed_h": 0.2, "available_h": 0.2,
+        "busy_h": 0.0, "after_contact_work_h": 0.0, "away_h": 0.0,
+        "occupancy": round(80 / 720, 6), "slot_occupancy": round(80 / 2160, 6),
+        "handled": 1, "handled_per_agent_hour": 5.0}]
+    assert report.rows[0]["answered"] == 1 and report.rows[0]["average_speed_of_answer_s"] == 10
+
+
+def test_agent_time_is_credited_to_each_local_day() -> None:
+    """An agent available from 22:00 to 02:00 (UTC) gives two hours to each day; a
+    contact's agent share reaches the agents' figures without a broker."""
+    start = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000 + 22 * 3_600_000
+
+    def state(hour: int, name: str) -> bytes:  # hourly, as the time rule wants company
+        return orjson.dumps({"event_id": f"s{hour}", "type": "agent.state",
+                             "ts": start + hour * 3_600_000, "agent_id": "ann", "state": name,
+                             "queues": ["sales"], "capacity": {"voice": 1}})
+
+    lines = [state(0, "available"),
+             line("q", "call.queued", start + 3_600_000, "c"),
+             line("a", "call.answered", start + 3_600_000 + 5_000, "c", agent_id="ann"),
+             line("e", "call.ended", start + 3_600_000 + 605_000, "c", agent_id="ann",
+                  talk_s=600),
+             state(2, "available"), state(3, "available"), state(4, "offline")]
+    report = report_of(lines)
+    assert [(row["day"], row["staffed_h"]) for row in report.agents] == [
+        ("2023-11-14", 2.0), ("2023-11-15", 2.0)]
+    assert report.agents[0]["occupancy"] == round(600 / 7_200, 6)
+    assert report.agents[0]["slot_occupancy"] == round(600 / 7_200, 6)
+
+
+def test_ticket_rows_per_day_queue_and_priority_in_both_clocks() -> None:
+    """The script of the end-to-end ticket test, on a Monday: business time is the
+    site's opening hours (09:00-17:00 here), calendar time all of it."""
+    from ccpulse.windows.business import BusinessCalendar
+    from tests.integration.test_tickets_pipeline import script
+
+    monday_0830 = 1_700_469_000_000  # 2023-11-20 08:30 UTC
+    site = BusinessCalendar.from_hours("site", "UTC", {"monday": "09:00-17:00"})
+    registry = build_registry(EngineConfig(calendar=Calendar("UTC"), calendars={"site": site}))
+    docs = script(monday_0830)
+    events, rejected = read_event_lines([orjson.dumps(doc) for doc in docs], registry)
+    report = build_report(events, registry, ("queue",), rejected=rejected)
+    billing = next(row for row in report.tickets if row["queue"] == "billing")
+    assert (billing["day"], billing["priority"], billing["created"], billing["solved"]) == (
+        "2023-11-20", "high", 1, 1)
+    # created 08:30, first reply 08:40 (none of it open), next reply 08:50 -> 09:00
+    assert (billing["first_reply_s"], billing["first_reply_business_s"]) == (600, 0)
+    assert (billing["next_reply_s"], billing["next_reply_business_s"]) == (600, 0)
+    # solved 09:10: 40 min in all, 10 of them open
+    assert (billing["resolution_s"], billing["resolution_business_s"]) == (2400, 600)
+    assert billing["one_touch_ratio"] == 0

@@ -111,3 +111,35 @@ def test_a_secret_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings)
     assert "hunter2" not in repr(wiring.redis_config(settings.model_copy(
         update={"redis_url": "redis://x:1/0"})))
+
+
+def test_ticket_sla_tables_and_queue_calendars(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "ccpulse.toml"
+    config.write_text('[sla."*"."*"]\nfirst_reply_h = 8\nresolution_h = 40\n'
+                      '[sla.billing.urgent]\nfirst_reply_h = 0.5\nclock = "calendar"\n'
+                      'at_risk_min = 10\n'
+                      '[queues.billing]\ncalendar = "emea"\n'
+                      '[calendars.emea]\nmonday = "09:00-17:00"\n')
+    monkeypatch.setenv("CCPULSE_CONFIG", str(config))
+    monkeypatch.setenv("CCPULSE_TICKET_AGE_BANDS_H", "[2, 8]")
+    tickets = wiring.engine_config(load_settings()).tickets
+    urgent = tickets.sla.for_ticket("billing", "urgent")
+    assert urgent is not None
+    assert (dict(urgent.targets), urgent.business, urgent.lead_ms) == (
+        {"first_reply": 1_800_000}, False, 600_000)
+    fallback = tickets.sla.for_ticket("sales", "low")
+    assert fallback is not None and fallback.business
+    assert dict(fallback.targets) == {"first_reply": 8 * 3_600_000,
+                                      "resolution": 40 * 3_600_000}
+    assert tickets.queue_calendars == {"billing": "emea"}
+    assert tickets.bands_ms == (2 * 3_600_000, 8 * 3_600_000)
+
+
+def test_an_unknown_sla_priority_is_named(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sla.billing.critical]\nfirst_reply_h = 1\n")
+    monkeypatch.setenv("CCPULSE_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="critical"):
+        load_settings()

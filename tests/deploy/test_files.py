@@ -128,8 +128,8 @@ def test_dashboards_use_the_datasource_variable_and_explain_every_panel() -> Non
                 assert 'le="' not in target["expr"], f"{title}: each queue's own threshold"
             thresholds = panel["fieldConfig"]["defaults"].get("thresholds")
             if thresholds and panel["fieldConfig"]["defaults"]["unit"] == "percentunit":
-                assert "target_ratio" in panel["targets"][0]["expr"], \
-                    f"{title}: a service level is judged against the queue's own target"
+                assert re.search(r"_target_(ratio|seconds)\b", panel["targets"][0]["expr"]), \
+                    f"{title}: a colour judges a queue against the queue's own target"
     datasource = yaml.safe_load((DEPLOY / "grafana/provisioning/datasources/prometheus.yml")
                                 .read_text())
     assert datasource["datasources"][0]["type"] == "prometheus"

@@ -15,9 +15,13 @@ from ccpulse.state.redis_store import RedisStore
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.metrics import MetricSpec
 from ccpulse.windows.registry import build_registry
+from ccpulse.windows.tickets.config import TicketConfig
+from ccpulse.windows.tickets.sla import ANY, FIRST_REPLY, RESOLUTION, SlaBook, SlaPolicy
 from tests.published import calls, fold, scrape
 
-REGISTRY = build_registry(EngineConfig())
+SLA = SlaBook({(ANY, ANY): SlaPolicy({FIRST_REPLY: 3_600_000, RESOLUTION: 86_400_000},
+                                     business=False)})
+REGISTRY = build_registry(EngineConfig(tickets=TicketConfig(sla=SLA)))
 AGENT = (b'{"event_id":"g1","type":"agent.login","ts":1700000000000,"agent_id":"ann",'
          b'"queue":"sales","channel":"voice"}')
 
@@ -37,6 +41,18 @@ AGENT_STATES = [orjson.dumps(doc) for doc in (
     {"event_id": "s2", "type": "agent.assigned", "ts": 1700000020000, "agent_id": "bob",
      "contact_id": "k1", "queue": "sales", "channel": "chat"})]
 
+TICKETS = [orjson.dumps({"event_id": f"t{i}", "ts": 1700000000000 + i * 600_000,
+                         "ticket_id": ticket, **doc})
+           for i, (ticket, doc) in enumerate([
+               ("t1", {"type": "ticket.created", "queue": "sales", "priority": "high",
+                       "category": "refund"}),
+               ("t2", {"type": "ticket.created", "queue": "sales"}),
+               ("t1", {"type": "ticket.replied", "author": "agent", "agent_id": "bob"}),
+               ("t1", {"type": "ticket.replied", "author": "customer"}),
+               ("t1", {"type": "ticket.replied", "author": "agent", "agent_id": "bob"}),
+               ("t1", {"type": "ticket.status_changed", "status": "solved"}),
+               ("t1", {"type": "ticket.status_changed", "status": "closed"})])]
+
 
 @pytest.fixture
 def published(redis_client: redis.Redis) -> redis.Redis:
@@ -45,7 +61,7 @@ def published(redis_client: redis.Redis) -> redis.Redis:
     abandoned = (b'{"event_id":"y","type":"call.abandoned","ts":1700000130000,"contact_id":"w",'
                  b'"queue":"sales","channel":"voice"}')
     values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"'),
-              *CHAT, *AGENT_STATES]
+              *CHAT, *AGENT_STATES, *TICKETS]
     fold(REGISTRY, RedisStore(redis_client, REGISTRY, "c"), values)
     return redis_client
 

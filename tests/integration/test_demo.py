@@ -1,4 +1,5 @@
-"""`ccpulse demo` with nothing configured: metrics for every queue within 30 s, a clean stop."""
+"""`ccpulse demo` with nothing configured: metrics for every queue within 30 s, every metric
+of the catalog with data within a minute more, a clean stop."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def offered_15m(port: int) -> float:
                if name == "ccpulse_window_contacts_offered" and dict(labels)["window"] == "15m")
 
 
+def unserved(catalog: set[str], port: int) -> set[str]:
+    """Metrics of the catalog without a sample (a histogram's count stands for it)."""
+    served = {name for name, _ in scrape(port)}
+    return {name for name in catalog if name not in served and f"{name}_count" not in served}
+
+
 @pytest.mark.integration
 def test_demo_serves_every_queue_within_30_s_and_stops_cleanly() -> None:
     port = free_port()
@@ -51,6 +58,13 @@ def test_demo_serves_every_queue_within_30_s_and_stops_cleanly() -> None:
         first = offered_15m(port)
         time.sleep(6)
         assert offered_15m(port) > first, "the figures must move as the simulation runs"
+        listed = subprocess.run([sys.executable, "-m", "ccpulse", "metrics"], env=env,
+                                capture_output=True, text=True, check=True).stdout
+        catalog = {line.split()[0] for line in listed.splitlines()}
+        deadline = time.monotonic() + 60
+        while (missing := unserved(catalog, port)) and time.monotonic() < deadline:
+            time.sleep(2)
+        assert not missing, f"metrics the demo does not serve: {sorted(missing)}"
         print(f"every queue's 15m service level served {took:.1f} s after start")
     finally:
         demo.send_signal(signal.SIGINT)

@@ -35,6 +35,18 @@ TEMPLATE_VALUES = {"$queue": ".*", "$channel": ".*", "$__rate_interval": "1m",
                    "$__interval": "5s", "$__range": "5m"}
 
 
+# tickets 200 times faster than real ones, and targets to match: breaches within seconds
+QUICK_SLA = """
+[sla."*"."*"]
+first_reply_h = 0.002
+next_reply_h = 0.002
+requester_wait_h = 0.005
+resolution_h = 0.01
+clock = "calendar"
+at_risk_min = 0.05
+"""
+
+
 def prometheus_binary() -> str:
     found = shutil.which("prometheus")
     if found is None:
@@ -93,11 +105,14 @@ def metric_names(expr: str) -> set[str]:
 @pytest.fixture
 def prometheus(stack: Stack, tmp_path: Path) -> Iterator[Prometheus]:
     binary = prometheus_binary()
+    (tmp_path / "ccpulse.toml").write_text(QUICK_SLA)
+    stack.env["CCPULSE_CONFIG"] = str(tmp_path / "ccpulse.toml")
     worker_port = free_port()
     worker = stack.start("worker", CCPULSE_WORKER_WEB_PORT=str(worker_port))
     exporter_port = stack.start_exporter()
     stack.start("simulate", "--queues", "sales,vip", "--staffing", "sales=2.5,vip=0.4",
-                "--rate", "6", "--chat-rate", "1", "--seed", "3")
+                "--rate", "6", "--chat-rate", "1", "--ticket-rate", "1",
+                "--ticket-pace", "0.005", "--seed", "3")
     stack.produce([b"{not json", b'{"type": "call.unknown"}'])  # something to dead-letter
 
     rules = yaml.safe_load(RULES.read_text())

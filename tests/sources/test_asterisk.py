@@ -50,7 +50,7 @@ def test_talk_time_comes_from_the_calltime_field() -> None:
 def test_the_morning_through_the_report() -> None:
     registry = build_registry(EngineConfig())
     events, rejected = read_documents(events_of(a_morning().lines), registry)
-    report = build_report(events, registry, by_queue=True, rejected=rejected)
+    report = build_report(events, registry, ("queue",), rejected=rejected)
     rows = {r["queue"]: r for r in report.rows}
     assert report.rejected == 0
     # sales: 1001 (12 s), 1004 (5 s), 1006 (3 s) answered, 1002 abandoned at 40 s
