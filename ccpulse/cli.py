@@ -265,7 +265,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
         raise CcpulseError("--days must be at least 2 (memory growth is compared day to day)")
     plan = SMOKE if args.smoke else Plan(events=args.events, freshness_s=args.freshness_s,
                                          contacts_per_queue=args.contacts_per_queue,
-                                         days=args.days)
+                                         days=args.days, tickets=args.tickets)
     result = run_bench(plan)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
@@ -382,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="contacts per queue and channel per day in the memory run")
     bench.add_argument("--days", type=_positive(int), default=4,
                        help="days of traffic in the memory run (at least 2)")
+    bench.add_argument("--tickets", type=int, default=1_000_000,
+                       help="open tickets in the tickets run (0: skip it)")
     bench.add_argument("--smoke", action="store_true", help="a tiny run that checks the bench")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(run=cmd_bench)

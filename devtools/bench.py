@@ -83,10 +83,11 @@ class Plan:
     days: int = 4  # of traffic in the memory run
     rounds: int = 3  # raw baseline and one worker, side by side, this many times
     batch_size: int | None = None  # the workers' batch size (None: their default)
+    tickets: int = 1_000_000  # open tickets in the tickets run (0: none)
 
 
 SMOKE = Plan(events=4_000, rates=(200.0,), freshness_s=3.0, scale_queues=20,
-             contacts_per_queue=2, days=2, batch_size=250, rounds=1)
+             contacts_per_queue=2, days=2, batch_size=250, rounds=1, tickets=2_000)
 
 
 def say(message: str) -> None:
@@ -457,6 +458,108 @@ def memory_at_scale(run: Run, plan: Plan, extra: dict[str, str]) -> dict[str, fl
     return out
 
 
+# -- tickets at scale ---------------------------------------------------------------------------
+TICKET_SLA = """
+[sla."*"."*"]
+first_reply_h = 8
+next_reply_h = 8
+requester_wait_h = 24
+resolution_h = 40
+clock = "business"
+"""
+TICKET_QUEUES = 1_000
+
+
+def open_tickets(n: int, first: int, end_s: float, total: int) -> list[Doc]:
+    """Tickets ``first`` .. ``first + n - 1`` of ``total``, created in time order over the
+    days before ``end_s`` (ten for a million; fewer for fewer, so that no gap between two
+    tickets of a partition looks like a jump of the event clock), across 1,000 queues, four
+    priorities and a few categories; all left open."""
+    rng = random.Random(first)
+    days = min(10.0, total / 50_000)
+    start_ms = round((end_s - days * 86_400) * 1000)
+    step = days * 86_400_000 / max(total, 1)
+    offset = first * step
+    priorities = ("low", "normal", "normal", "high", "urgent")
+    return [{"event_id": f"tk{i}", "type": "ticket.created",
+             "ts": start_ms + round(offset + (i - first) * step), "ticket_id": f"tk{i}",
+             "queue": f"queue-{rng.randrange(TICKET_QUEUES):04d}",
+             "priority": rng.choice(priorities), "category": f"cat-{rng.randrange(20)}"}
+            for i in range(first, first + n)]
+
+
+def checkpoint_time(run: Run, docs: list[Doc], config: Path) -> float:
+    """Seconds to checkpoint one partition holding ``docs`` (every record new: the
+    heaviest checkpoint there is), through the worker's own save path into Redis."""
+    from ccpulse import wiring
+    from ccpulse.settings import load_settings
+    from ccpulse.state.redis_store import RedisStore
+    from ccpulse.stream.processor import Processor, Record
+    from ccpulse.windows.clock import clock_factory
+
+    os.environ["CCPULSE_CONFIG"] = str(config)
+    try:
+        registry = wiring.registry(load_settings())
+    finally:
+        del os.environ["CCPULSE_CONFIG"]
+    client = redis.Redis.from_url(run.redis_url)
+    processor = Processor(registry, RedisStore(client, registry, "ckpt"), clock_factory("event"))
+    records = [Record("ckpt.tickets", 0, i, None, orjson.dumps(doc))
+               for i, doc in enumerate(docs)]
+    for i in range(0, len(records), 10_000):
+        processor.fold({("ckpt.tickets", 0): records[i:i + 10_000]})
+    started = time.perf_counter()
+    processor.checkpoint(["ckpt.tickets:0"])
+    return time.perf_counter() - started
+
+
+def scrape_stats(port: int) -> tuple[float, int]:
+    times = []
+    body = b""
+    for _ in range(3):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as r:
+            body = r.read()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), body.count(b"\n") - body.count(b"\n#")
+
+
+def tickets_at_scale(run: Run, plan: Plan, extra: dict[str, str]) -> dict[str, float]:
+    """``plan.tickets`` open tickets across 1,000 queues, in two steps (a tenth, then all):
+    the worker's RSS, Redis memory and the scrape at each, and a checkpoint's time."""
+    name = "tickets"
+    config = run.logdir / "tickets.toml"
+    config.write_text(TICKET_SLA)
+    asyncio.run(create_topics(run.bootstrap, name))
+    client = redis.Redis.from_url(run.redis_url)
+    base_used = int(client.info("memory")["used_memory"])
+    env = {"CCPULSE_CLOCK": "event", "CCPULSE_CONFIG": str(config), **extra}
+    worker = run.worker(name, "worker-tickets", **env)
+    process = psutil.Process(worker.pid)
+    port = run.exporter(name, **env)
+    end_s = time.time()
+    out: dict[str, float] = {"tickets": plan.tickets}
+    done = 0
+    for step, upto in (("tenth", plan.tickets // 10), ("all", plan.tickets)):
+        docs = open_tickets(upto - done, done, end_s, plan.tickets)
+        say(f"tickets: producing {len(docs)} more open tickets ({upto} in all)")
+        asyncio.run(produce(run.bootstrap, name, docs))
+        timing = time_catch_up(lambda: consumed(client, name), upto, [worker], timeout_s=900)
+        done = upto
+        time.sleep(plan.freshness_s)  # a checkpoint or two
+        out[f"{step}_events_per_s"] = timing["events_per_s"]
+        out[f"{step}_rss_mb"] = process.memory_info().rss / 2**20
+        out[f"{step}_redis_used_mb"] = (int(client.info("memory")["used_memory"])
+                                        - base_used) / 2**20
+        out[f"{step}_scrape_s"], out[f"{step}_scrape_series"] = scrape_stats(port)
+    worker.terminate()
+    share = open_tickets(plan.tickets // PARTITIONS, 0, end_s, plan.tickets // PARTITIONS)
+    say(f"tickets: checkpoint of one partition holding {len(share)} tickets")
+    out["checkpoint_tickets"] = len(share)
+    out["checkpoint_s"] = checkpoint_time(run, share, config)
+    return out
+
+
 # -- the whole run -----------------------------------------------------------------------------
 def run_bench(plan: Plan) -> dict[str, Any]:
     events = plan.events - plan.events % 2000
@@ -536,6 +639,9 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["peak_rss_mb"] = max(scale[f"day{d}_peak_rss_mb"] for d in range(1, plan.days + 1))
         result["redis_used_mb"] = scale[f"day{plan.days}_redis_used_mb"]
         result["scrape_s"] = scale["scrape_s"]
+        if plan.tickets:
+            say(f"tickets: {plan.tickets} open tickets across {TICKET_QUEUES} queues")
+            result["tickets"] = tickets_at_scale(run, plan, extra)
     finally:
         run.stop_all()
         run.kafka.stop()
@@ -566,6 +672,17 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
     for f in result["freshness"]:
         yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
                f" ({f['probes']} probes, {f['probes_missing']} not seen)")
+    tickets = result.get("tickets")
+    if tickets:
+        for step in ("tenth", "all"):
+            yield (f"  {step} of {tickets['tickets']:.0f} open tickets: worker RSS "
+                   f"{tickets[f'{step}_rss_mb']:.0f} MB, "
+                   f"Redis {tickets[f'{step}_redis_used_mb']:.0f} MB, "
+                   f"scrape {tickets[f'{step}_scrape_s']:.3f} s "
+                   f"({tickets[f'{step}_scrape_series']:.0f} series), "
+                   f"{tickets[f'{step}_events_per_s']:.0f} events/s")
+        yield (f"  checkpoint of {tickets['checkpoint_tickets']:.0f} tickets: "
+               f"{tickets['checkpoint_s']:.2f} s")
     scale = result["scale"]
     days = sorted(int(k[3:-7]) for k in scale if k.endswith("_rss_mb") and "peak" not in k)
     for day in days:

@@ -27,3 +27,9 @@ def test_bench_smoke_run_prints_every_figure() -> None:
             (name, result[name])
     assert result["freshness"][0]["probes_missing"] == 0
     assert result["scale"]["day2_events"] > result["scale"]["day1_events"]
+    assert set(result["mix"]) == {"agent", "call", "chat"}
+    tickets = result["tickets"]
+    assert tickets["tickets"] == 2_000 and tickets["checkpoint_tickets"] == 500
+    for step in ("tenth", "all"):
+        assert tickets[f"{step}_rss_mb"] > 0 and tickets[f"{step}_scrape_series"] > 0
+    assert tickets["checkpoint_s"] > 0
