@@ -641,7 +641,11 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["scrape_s"] = scale["scrape_s"]
         if plan.tickets:
             say(f"tickets: {plan.tickets} open tickets across {TICKET_QUEUES} queues")
-            result["tickets"] = tickets_at_scale(run, plan, extra)
+            try:
+                result["tickets"] = tickets_at_scale(run, plan, extra)
+            except RuntimeError as exc:  # the figures above still count
+                say(f"tickets: {exc}")
+                result["tickets"] = {"error": str(exc)}
     finally:
         run.stop_all()
         run.kafka.stop()
@@ -673,7 +677,9 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
         yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
                f" ({f['probes']} probes, {f['probes_missing']} not seen)")
     tickets = result.get("tickets")
-    if tickets:
+    if tickets and "error" in tickets:
+        yield f"  tickets run failed: {tickets['error']}"
+    elif tickets:
         for step in ("tenth", "all"):
             yield (f"  {step} of {tickets['tickets']:.0f} open tickets: worker RSS "
                    f"{tickets[f'{step}_rss_mb']:.0f} MB, "

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -88,9 +89,13 @@ class BusinessCalendar:
         return ZoneInfo(self.timezone)
 
     # -- the open spans of a local day, as instants ---------------------------------------
-    def day_spans(self, day: date) -> list[tuple[int, int]]:
+    def day_spans(self, day: date) -> tuple[tuple[int, int], ...]:
         """The open spans of a local date, as [start, end) epoch milliseconds: the instants
-        whose local date is ``day`` and whose local time of day is within its hours."""
+        whose local date is ``day`` and whose local time of day is within its hours
+        (remembered: ticket clocks ask for the same days over and over)."""
+        return _cached_spans(self, day)
+
+    def _day_spans(self, day: date) -> list[tuple[int, int]]:
         if day in self.holidays or not self.week[day.weekday()]:
             return []
         out = []
@@ -145,6 +150,25 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return NEVER_MS
 
+    def sub_business_ms(self, end_ms: int, amount_ms: int, horizon_days: int = 3660) -> int:
+        """The latest instant from which ``amount_ms`` of open time has passed by
+        ``end_ms`` (``end_ms`` itself for 0); a calendar never open enough within the
+        horizon says "never" (a time far in the past, -``NEVER_MS``)."""
+        if amount_ms <= 0:
+            return end_ms
+        left = amount_ms
+        day = self.local_date(end_ms) + timedelta(days=1)
+        for _ in range(horizon_days):
+            for low, high in reversed(self.day_spans(day)):
+                high = min(high, end_ms)
+                if high <= low:
+                    continue
+                if high - low >= left:
+                    return high - left
+                left -= high - low
+            day -= timedelta(days=1)
+        return -NEVER_MS
+
     def next_change(self, ts_ms: int, horizon_days: int = 400) -> int:
         """The first instant after ``ts_ms`` at which the calendar opens or closes."""
         day = self.local_date(ts_ms) - timedelta(days=1)
@@ -158,6 +182,11 @@ class BusinessCalendar:
 
 
 NEVER_MS = 2**62
+
+
+@lru_cache(maxsize=16_384)
+def _cached_spans(calendar: BusinessCalendar, day: date) -> tuple[tuple[int, int], ...]:
+    return tuple(calendar._day_spans(day))
 
 
 def _naive_ms(day: date) -> int:

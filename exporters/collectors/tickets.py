@@ -94,20 +94,22 @@ class TicketsCollector:
                                           window=window), sla_kpis(values).met_ratio)
 
     def _backlog(self, view: SiteView, out: dict[str, Family]) -> None:
-        counts: dict[tuple[str, str, str], list[int]] = {}
+        counts: dict[tuple[str, str, str, str], list[int]] = {}
         oldest: dict[str, int] = {}
+        n = len(self.config.bands_ms)
         for _, key, entry in view.live(BACKLOG):
             total, *over, first = entry
-            summed = counts.setdefault((key[1], key[2], key[3]), [0] * len(self.bands))
-            edges = [total, *over, 0]  # tickets at least as old as each band's start
-            for i in range(len(self.bands)):
-                summed[i] += edges[i] - edges[i + 1]
+            for clock, edges in (("calendar", over[:n]), ("business", over[n:])):
+                summed = counts.setdefault((key[1], key[2], key[3], clock), [0] * (n + 1))
+                at_least = [total, *edges, 0]  # tickets at least as old as each band's start
+                for i in range(n + 1):
+                    summed[i] += at_least[i] - at_least[i + 1]
             oldest[key[1]] = min(oldest.get(key[1], first), first)
         family = out["ccpulse_tickets_open"]
-        for (queue, status, priority), per_band in sorted(counts.items()):
+        for (queue, status, priority, clock), per_band in sorted(counts.items()):
             for band, count in zip(self.bands, per_band, strict=True):
                 family.add(labels_text(queue=queue, status=status, priority=priority,
-                                       age=band), count)
+                                       age=band, clock=clock), count)
         for queue, first in sorted(oldest.items()):
             out["ccpulse_oldest_open_ticket_seconds"].add(
                 labels_text(queue=queue), max(0, view.now_ms - first) / 1000)

@@ -101,8 +101,9 @@ def test_known_ticket_script_gives_exact_metrics_and_a_breach_comes_on_its_own(
     assert sample(m, "ccpulse_ticket_sla_met_total", target="resolution", **sla) == 1
     assert sample(m, "ccpulse_ticket_first_reply_time_seconds_bucket", le="900",
                   clock="calendar", queue="billing", channel="email", priority="high") == 1
-    assert sample(m, "ccpulse_tickets_open", queue="night", status="new", priority="low",
-                  age="0-4h") == 1
+    for clock in ("calendar", "business"):
+        assert sample(m, "ccpulse_tickets_open", queue="night", status="new", priority="low",
+                      age="0-4h", clock=clock) == 1
     assert sample(m, "ccpulse_events_duplicate_total") == 1
 
     # a ticket due in 7.2 s: at risk 3 s before, breached after, with no event in between

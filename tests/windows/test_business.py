@@ -79,6 +79,21 @@ def test_adding_business_time_lands_where_that_much_has_passed(
         assert calendar.business_ms(start_ms, due - 1) < amount * MINUTE
 
 
+@settings(max_examples=100, deadline=None)
+@given(calendar=calendars(), anchor=st.sampled_from(ANCHORS), end=st.integers(-600, 600),
+       amount=st.integers(0, 20 * 60))
+def test_going_back_by_business_time_finds_the_latest_start(
+        calendar: BusinessCalendar, anchor: int, end: int, amount: int) -> None:
+    end_ms = anchor + end * MINUTE
+    start = calendar.sub_business_ms(end_ms, amount * MINUTE, horizon_days=30)
+    if start <= -2**62:  # never open enough within the horizon
+        assert calendar.business_ms(end_ms - 30 * 86_400_000, end_ms) < amount * MINUTE
+        return
+    assert calendar.business_ms(start, end_ms) == amount * MINUTE
+    if amount:
+        assert calendar.business_ms(start + 1, end_ms) < amount * MINUTE
+
+
 def test_a_plain_office_week() -> None:
     office = BusinessCalendar.from_hours("office", "Europe/London",
                                          {d: "09:00-17:00" for d in (

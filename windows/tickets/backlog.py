@@ -1,8 +1,12 @@
-"""The live backlog: open tickets per queue, status and priority, by age band.
+"""The live backlog: open tickets per queue, status and priority, by age band, in calendar
+and in business time.
 
 Each key keeps the creation instants of its tickets, sorted; its published entry is
-``[count, over band 1, over band 2, ..., oldest created_ms]``, computed at the worker's
-clock. A heap says when a key's next ticket crosses a band edge, so time moving costs
+``[count, over each band (calendar), over each band (business), oldest created_ms]``,
+computed at the worker's clock. A ticket is over a business band once the queue's
+calendar has been open that long since it was created: with the latest instant from
+which that much open time has passed by now, it is one bisection like the calendar
+band. A heap says when a key's next ticket crosses an edge, so time moving costs
 O(crossings) and a scrape reads one short entry per key, never a list of tickets.
 """
 
@@ -10,19 +14,30 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, insort
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from ccpulse.windows.business import BusinessCalendar
 
 Key = tuple[str, str, str]  # (queue, status, priority)
+CalendarOf = Callable[[str], BusinessCalendar | None]
+
+
+@lru_cache(maxsize=65_536)
+def _after(calendar: BusinessCalendar, start_ms: int, amount_ms: int) -> int:
+    return calendar.add_business_ms(start_ms, amount_ms)
 
 
 class Backlog:
-    def __init__(self, bands_ms: tuple[int, ...]) -> None:
+    def __init__(self, bands_ms: tuple[int, ...], calendar_of: CalendarOf) -> None:
         self.bands_ms = bands_ms  # ascending edges: 4 h, 24 h, 3 d by default
+        self.calendar_of = calendar_of
         self.created: dict[Key, list[int]] = {}
         self.now_ms = 0
         self.dirty: set[Key] = set()
         self._next: dict[Key, int] = {}  # key -> when it next crosses an edge
         self._heap: list[tuple[int, Key]] = []
+        self._edges: dict[str, list[int]] = {}  # queue -> created at or before: over
 
     def add(self, key: Key, created_ms: int) -> None:
         insort(self.created.setdefault(key, []), created_ms)
@@ -42,12 +57,34 @@ class Backlog:
         else:
             self._changed(key)
 
+    def edges(self, queue: str) -> list[int]:
+        """The latest creation instant over each band now: calendar bands, then business
+        bands (the queue's calendar; calendar time without one)."""
+        edges = self._edges.get(queue)
+        if edges is None:
+            calendar = self.calendar_of(queue)
+            now = self.now_ms
+            edges = [now - band for band in self.bands_ms]
+            edges += [now - band if calendar is None else calendar.sub_business_ms(now, band)
+                      for band in self.bands_ms]
+            self._edges[queue] = edges
+        return edges
+
     def _changed(self, key: Key) -> None:
         self.dirty.add(key)
         times = self.created[key]
-        crossing = min((times[i] + band for band in self.bands_ms
-                        if (i := bisect_left(times, self.now_ms - band + 1)) < len(times)),
-                       default=-1)
+        calendar = self.calendar_of(key[0])
+        crossing = -1
+        bands = len(self.bands_ms)
+        for n, edge in enumerate(self.edges(key[0])):
+            i = bisect_left(times, edge + 1)  # the first ticket not over it yet
+            if i == len(times):
+                continue
+            band = self.bands_ms[n % bands]
+            at = times[i] + band if n < bands or calendar is None \
+                else _after(calendar, times[i], band)
+            if crossing < 0 or at < crossing:
+                crossing = at
         if crossing >= 0 and crossing != self._next.get(key):
             self._next[key] = crossing
             heapq.heappush(self._heap, (crossing, key))
@@ -57,19 +94,21 @@ class Backlog:
         if now_ms <= self.now_ms:
             return
         self.now_ms = now_ms
+        self._edges = {}
         heap = self._heap
         while heap and heap[0][0] <= now_ms:
             at, key = heapq.heappop(heap)
             if self._next.get(key) == at:
                 del self._next[key]
-                self._changed(key)
+                if key in self.created:
+                    self._changed(key)
 
     def entry(self, key: Key) -> list[int] | None:
         times = self.created.get(key)
         if not times:
             return None
-        over = [bisect_left(times, self.now_ms - band + 1) for band in self.bands_ms]
+        over = [bisect_left(times, edge + 1) for edge in self.edges(key[0])]
         return [len(times), *over, times[0]]
 
-    def entries(self, keys: Any) -> dict[Key, list[int] | None]:
+    def entries(self, keys: Iterable[Key]) -> dict[Key, list[int] | None]:
         return {key: self.entry(key) for key in keys}

@@ -160,7 +160,7 @@ class TicketTracker:
         self._open: dict[str, int] = {}  # last touched
         self._solved: dict[str, int] = {}  # last solved
         self._final: dict[str, int] = {}  # made final
-        self.backlog = Backlog(config.bands_ms)
+        self.backlog = Backlog(config.bands_ms, self.calendar_of)
         self.due = sla.DueIndex()
         self._sla_live: dict[tuple[str, str, str], list[int]] = {}  # -> [at risk, breached]
         self._sla_dirty: set[tuple[str, str, str]] = set()

@@ -70,8 +70,9 @@ def ticket_metrics(days: int) -> tuple[MetricSpec, ...]:
                    "those decided in the window", sla_windows, "ratio",
                    "met / (met + breached)", windows),
         MetricSpec("ccpulse_tickets_open", GAUGE, "Open tickets (new, open, pending, on "
-                   "hold) by status, priority and age band, at the worker's clock",
-                   ("queue", "status", "priority", "age"), "tickets",
+                   "hold) by status, priority and age band, at the worker's clock; the age "
+                   "in calendar time, or in the queue's business hours",
+                   ("queue", "status", "priority", "age", "clock"), "tickets",
                    "tickets with the status whose age (now − created) is in the band"),
         MetricSpec("ccpulse_oldest_open_ticket_seconds", GAUGE, "Age of the queue's oldest "
                    "open ticket", ("queue",), "seconds", "now − earliest created of open "

@@ -300,12 +300,13 @@ class Reference:
         self.pass_to(now)
         if self.final or self.status not in OPEN_STATUSES:
             return
-        age = now - self.created
+        age, open_age = now - self.created, business(self.created, now)
         entry = self.out.backlog.setdefault((self.queue, self.status, self.priority),
-                                            [0] * (len(BANDS) + 1))
+                                            [0] * (2 * len(BANDS) + 1))
         entry[0] += 1
         for i, band in enumerate(BANDS):
             entry[i + 1] += age >= band
+            entry[len(BANDS) + i + 1] += open_age >= band
         targets, on_business = policy_of(self.queue, self.priority)
         for name, budget in self.budgets.items():
             if not budget.running:
