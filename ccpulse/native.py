@@ -12,6 +12,7 @@ from importlib.machinery import EXTENSION_SUFFIXES
 
 # the per-event path, by module name (ccpulse.windows is the folder windows/, and so on)
 MODULES = (
+    "ccpulse.windows.business",
     "ccpulse.windows.clock",
     "ccpulse.windows.config",
     "ccpulse.windows.daily",

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MINUTES_A_DAY = 24 * 60
 ALWAYS = "always"
+REMEMBERED_DAYS = 20_000  # open spans kept per calendar (about 55 years of days)
 
 Span = tuple[int, int]  # minutes after local midnight: [start, end)
 
@@ -64,6 +64,8 @@ class BusinessCalendar:
     timezone: str = "UTC"
     week: tuple[tuple[Span, ...], ...] = ((),) * 7  # Monday first
     holidays: frozenset[date] = field(default_factory=frozenset)
+    _spans: dict[date, tuple[tuple[int, int], ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -93,7 +95,12 @@ class BusinessCalendar:
         """The open spans of a local date, as [start, end) epoch milliseconds: the instants
         whose local date is ``day`` and whose local time of day is within its hours
         (remembered: ticket clocks ask for the same days over and over)."""
-        return _cached_spans(self, day)
+        spans = self._spans.get(day)
+        if spans is None:
+            if len(self._spans) >= REMEMBERED_DAYS:
+                self._spans.clear()
+            spans = self._spans[day] = tuple(self._day_spans(day))
+        return spans
 
     def _day_spans(self, day: date) -> list[tuple[int, int]]:
         if day in self.holidays or not self.week[day.weekday()]:
@@ -183,10 +190,6 @@ class BusinessCalendar:
 
 NEVER_MS = 2**62
 
-
-@lru_cache(maxsize=16_384)
-def _cached_spans(calendar: BusinessCalendar, day: date) -> tuple[tuple[int, int], ...]:
-    return tuple(calendar._day_spans(day))
 
 
 def _naive_ms(day: date) -> int:

@@ -400,9 +400,10 @@ class TicketTracker:
         return (self.calendar_of(ticket.queue) if policy.business else None), policy.lead_ms
 
     def _run_targets(self, tid: str, ticket: Ticket, ts: int) -> None:
-        """Start, pause or reschedule every target for the ticket as it is now: reply
-        targets run while their clock or run does, the others in the statuses of
-        ``RUNS_IN``."""
+        """Start or pause every target for the ticket as it is now: reply targets run
+        while their clock or run does, the others in the statuses of ``RUNS_IN``. A
+        target that runs on keeps its place in the index (a change of budget pauses it
+        first, and it is placed again as it resumes)."""
         for name, target in ticket.targets.items():
             runs_in = RUNS_IN.get(name)
             if runs_in is None:
@@ -417,7 +418,8 @@ class TicketTracker:
                     target.since_ms = start if fresh else ts
                 if target.stage == sla.IDLE:
                     target.stage = sla.RUNNING
-                self._schedule(tid, ticket, name, target)
+                if not target.scheduled:
+                    self._schedule(tid, ticket, name, target)
             elif target.since_ms != NONE:
                 self._pause(ticket, name, target, ts)
 

@@ -76,7 +76,7 @@ class SlaBook:
 class Target:
     """One SLA target of one ticket: the budget used so far, and since when it runs."""
 
-    __slots__ = ("budget_ms", "generation", "since_ms", "stage", "used_ms")
+    __slots__ = ("budget_ms", "generation", "scheduled", "since_ms", "stage", "used_ms")
 
     def __init__(self, budget_ms: int, used_ms: int = 0, since_ms: int = -1,
                  stage: int = IDLE) -> None:
@@ -85,6 +85,7 @@ class Target:
         self.since_ms = since_ms  # running since (-1: not running)
         self.stage = stage
         self.generation = 0  # heap entries of older generations are stale
+        self.scheduled = False  # its instants are in the index
 
     def to_list(self) -> list[int]:
         return [self.budget_ms, self.used_ms, self.since_ms, self.stage]
@@ -121,18 +122,27 @@ class DueIndex:
     def schedule(self, tid: str, name: str, target: Target,
                  calendar: BusinessCalendar | None, lead_ms: int) -> None:
         target.generation += 1
+        target.scheduled = True
+        if target.stage >= BREACHED:
+            return
+        due = due_ms(target, calendar)
+        if due >= NEVER_MS:
+            return
         if target.stage < AT_RISK:
-            due = due_ms(target, calendar)
-            if due < NEVER_MS:
-                heapq.heappush(self._heap, (due - lead_ms, AT_RISK, tid, name,
-                                            target.generation))
-        if target.stage < BREACHED:
+            heapq.heappush(self._heap, (due - lead_ms, AT_RISK, tid, name, target.generation))
+        # breached the instant more than the budget is used: at once if it already is,
+        # else just after the due instant, or just after the calendar opens again
+        if target.used_ms > target.budget_ms:
+            breach = target.since_ms
+        elif calendar is None or calendar.is_open(due):
+            breach = due + 1
+        else:
             breach = due_ms(target, calendar, 1)
-            if breach < NEVER_MS:
-                heapq.heappush(self._heap, (breach, BREACHED, tid, name, target.generation))
+        heapq.heappush(self._heap, (breach, BREACHED, tid, name, target.generation))
 
     def cancel(self, target: Target) -> None:
         target.generation += 1
+        target.scheduled = False
 
     def due(self, now_ms: int) -> list[tuple[int, int, str, str, int]]:
         """Entries whose time has come (some may be stale: check the generation)."""
