@@ -163,7 +163,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     producer = EventProducer(wiring.kafka_config(settings), wiring.topics(settings),
                              wiring.registry(settings), settings.partitions)
     sent = asyncio.run(simulate(producer, queues, args.rate, args.seed, args.duration,
-                                args.chat_rate, args.ticket_rate, args.ticket_pace))
+                                args.chat_rate, args.ticket_rate, args.ticket_pace,
+                                args.survey_share))
     logging.info("simulator: done, %d events sent", sent)
 
 
@@ -303,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--ticket-pace", type=_positive(float), default=1.0,
                           help="scale of the tickets' delays (1: real time, about 20 min to "
                           "a first reply; the demo uses 0.02)")
+    simulate.add_argument("--survey-share", type=float, default=0.0,
+                          help="share of the calls and chats that end with a survey "
+                          "(default 0: none)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--staffing", help="agents per Erlang of load, per queue, e.g. "
                           "'support=0.8,sales=1.3' (below about 1.05 a queue falls behind)")

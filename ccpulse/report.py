@@ -31,6 +31,10 @@ from ccpulse.windows.histograms import Histograms
 from ccpulse.windows.labels import LabelGuard
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
 from ccpulse.windows.registry import Registry
+from ccpulse.windows.surveys import family as survey
+from ccpulse.windows.surveys.event import CES, CSAT, NPS
+from ccpulse.windows.surveys.family import SURVEY
+from ccpulse.windows.surveys.kpis import compute as survey_kpis
 from ccpulse.windows.tickets.family import TICKET_FAMILY
 from ccpulse.windows.tickets.kpis import compute as ticket_kpis
 
@@ -49,6 +53,7 @@ class Report:
     chats: list[dict[str, Any]] = field(default_factory=list)  # response times
     agents: list[dict[str, Any]] = field(default_factory=list)  # agent time
     tickets: list[dict[str, Any]] = field(default_factory=list)  # per priority too
+    surveys: list[dict[str, Any]] = field(default_factory=list)  # CSAT, NPS, CES
 
 
 GROUPINGS = {"day": (), "day,queue": ("queue",), "day,queue,channel": ("queue", "channel")}
@@ -62,7 +67,7 @@ def build_report(events: Iterable[Event], registry: Registry, by: tuple[str, ...
     reasons = dict(rejected or {})
     ticket_family = TICKET_FAMILY
     days = DayTotals(registry.config.calendar, registry.families, len(by),
-                     {ticket_family: 3})  # queue, channel, priority: summed below
+                     {ticket_family: 3, SURVEY.name: 3})  # every label: summed below
     ctx = Context(days, Histograms(registry.histograms.values()),
                   LabelGuard(registry.config.limits))
     states = [domain.new_state(ctx) for domain in registry.domains]
@@ -114,8 +119,20 @@ def build_report(events: Iterable[Event], registry: Registry, by: tuple[str, ...
         rows[family].append(row)
     ticket_rows = [{"day": key[0], **dict(zip((*by, "priority"), key[1:], strict=False)),
                     **_ticket_figures(values)} for key, values in sorted(tickets.items())]
+    surveys: dict[tuple[str, ...], dict[str, list[int]]] = {}  # by day and labels: by kind
+    for (day, series), values in days.rows.items():
+        if series[0] == SURVEY.name:
+            named = dict(zip(("queue", "channel"), series[1:3], strict=True))
+            key = (day, *(named[name] for name in by))
+            kinds = surveys.setdefault(key, {})
+            summed = kinds.setdefault(series[3], SURVEY.empty())
+            for i, value in enumerate(values):
+                summed[i] += value
+    survey_rows = [{"day": key[0], **dict(zip(by, key[1:], strict=True)),
+                    **_survey_figures(kinds)} for key, kinds in sorted(surveys.items())]
     return Report(rows[CONTACT.name], sum(reasons.values()), dict(sorted(reasons.items())),
-                  duplicates, source or {}, rows[CHAT.name], rows["agents"], ticket_rows)
+                  duplicates, source or {}, rows[CHAT.name], rows["agents"], ticket_rows,
+                  survey_rows)
 
 
 def _apply_derived(ctx: Context, states: list[DomainState], registry: Registry) -> None:
@@ -169,6 +186,18 @@ def _ticket_figures(values: Vec) -> dict[str, Any]:
                one_touch_ratio=_rounded(kpis.one_touch_ratio),
                resolution_ratio=_rounded(kpis.resolution_ratio))
     return out
+
+
+def _survey_figures(kinds: dict[str, list[int]]) -> dict[str, Any]:
+    empty = SURVEY.empty()
+    vecs = [kinds.get(kind, empty) for kind in (CSAT, NPS, CES)]
+    kpis = survey_kpis(*vecs)
+    return {"sent": sum(v[survey.SENT] for v in vecs),
+            "answers": sum(v[survey.RESPONSES] for v in vecs),
+            "csat": _rounded(kpis.csat), "nps": _rounded(kpis.nps), "ces": _rounded(kpis.ces),
+            "ces_agree": _rounded(kpis.ces_agree),
+            "response_ratio": _rounded(kpis.response_ratio),
+            "follow_up_ratio": _rounded(kpis.follow_up_ratio)}
 
 
 def _agent_figures(values: Vec, handled: int) -> dict[str, Any]:
@@ -240,7 +269,8 @@ def as_json(report: Report) -> bytes:
                          "rows": report.rows,
                          "chats": report.chats,
                          "agents": report.agents,
-                         "tickets": report.tickets}, option=orjson.OPT_INDENT_2)
+                         "tickets": report.tickets,
+                         "surveys": report.surveys}, option=orjson.OPT_INDENT_2)
 
 
 HEADERS = {"day": "day", "queue": "queue", "channel": "channel", "offered": "offered",
@@ -259,9 +289,10 @@ HEADERS = {"day": "day", "queue": "queue", "channel": "channel", "offered": "off
            "reopened": "reopened", "first_reply_s": "FRT s", "first_reply_business_s": "FRT bs",
            "next_reply_s": "NRT s", "next_reply_business_s": "NRT bs",
            "resolution_s": "res s", "resolution_business_s": "res bs",
-           "one_touch_ratio": "one-touch"}
+           "one_touch_ratio": "one-touch", "sent": "sent", "answers": "answers",
+           "csat": "CSAT", "nps": "NPS", "ces": "CES", "response_ratio": "responded"}
 PERCENT = {"service_level", "first_response_within_target", "response_within_target",
-           "occupancy", "slot_occupancy", "one_touch_ratio"}
+           "occupancy", "slot_occupancy", "one_touch_ratio", "csat", "response_ratio"}
 
 
 def as_table(report: Report) -> str:
@@ -269,7 +300,8 @@ def as_table(report: Report) -> str:
         return f"no contacts (rejected: {report.rejected})"
     lines: list[str] = []
     for title, rows in (("contacts", report.rows), ("chats", report.chats),
-                        ("agents", report.agents), ("tickets", report.tickets)):
+                        ("agents", report.agents), ("tickets", report.tickets),
+                        ("surveys", report.surveys)):
         if rows:
             lines += [*([""] if lines else []), title, *_table(rows)]
     lines.append(f"rejected: {report.rejected}"

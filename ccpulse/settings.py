@@ -147,6 +147,7 @@ class Settings(BaseSettings):
     ticket_max_open_days: float = Field(default=90.0, gt=0)
     max_tickets: int = Field(default=2_000_000, ge=1)
     max_categories: int = Field(default=200, ge=1)
+    survey_retention_days: float = Field(default=30.0, gt=0)
 
     # retention and bounds
     dedupe_s: float = Field(default=900.0, gt=0)

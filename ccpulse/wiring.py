@@ -68,6 +68,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         capacity=dict(settings.agent_capacity),
         derive_agent_activity=settings.derive_agent_activity,
         tickets=ticket_config(settings),
+        survey_retention_ms=round(settings.survey_retention_days * 86_400_000),
     )
 
 

@@ -510,6 +510,48 @@ def tickets() -> dict[str, Any]:
     ], (variable("queue", "Queue", "ccpulse_tickets_open"),))
 
 
+def per_queue(numerator: str, denominator: str, window: str = "1d") -> str:
+    return (f"sum by (queue) (increase({numerator}[{window}])) / "
+            f"sum by (queue) (increase({denominator}[{window}]))")
+
+
+def quality() -> dict[str, Any]:
+    q = '{queue=~"$queue",channel=~"$channel"'
+    answers = "ccpulse_survey_answers_total" + q + ',kind="%s"}'
+    promoters = per_queue("ccpulse_nps_promoters_total" + q + "}", answers % "nps")
+    detractors = per_queue("ccpulse_nps_detractors_total" + q + "}", answers % "nps")
+    return dashboard("ccpulse-quality", "ccpulse quality",
+                     "What customers say: CSAT, NPS and CES over the last day, from the "
+                     "counters (weighted over channels), and how many answer.", [
+        Panel("CSAT, last day", "Satisfied answers (top boxes of their scale) / CSAT answers.",
+              "stat", "percentunit", [Target(per_queue(
+                  "ccpulse_csat_satisfied_total" + q + "}", answers % "csat"), "{{queue}}")],
+              width=8, decimals=0),
+        Panel("NPS, last day", "100 × (promoters − detractors) / NPS answers.", "stat", "none",
+              [Target(f"100 * ({promoters} - {detractors})", "{{queue}}")], width=8,
+              decimals=0),
+        Panel("CES, last day", "Mean Customer Effort Score answer.", "stat", "none",
+              [Target(per_queue("ccpulse_survey_score_points_total" + q + ',kind="ces"}',
+                                answers % "ces"), "{{queue}}")], width=8, decimals=1),
+        Panel("CSAT by window", "The served windows of each queue and channel.",
+              "timeseries", "percentunit",
+              [Target(f"ccpulse_csat_ratio{q}}}", "{{queue}} {{channel}} {{window}}")],
+              width=12),
+        Panel("Survey response and follow-up, last day", "Answers / surveys sent, and "
+              "commented answers followed up / answers with a comment.", "timeseries",
+              "percentunit", [
+                  Target(per_queue("ccpulse_survey_answers_total" + q + "}",
+                                   "ccpulse_surveys_sent_total" + q + "}"),
+                         "{{queue}} response"),
+                  Target(per_queue("ccpulse_feedback_followed_up_total" + q + "}",
+                                   "ccpulse_survey_comments_total" + q + "}"),
+                         "{{queue}} follow-up")], width=12),
+        Panel("CSAT by agent, today", "Satisfied / answers of the contacts each agent "
+              "served (per-agent figures on).", "timeseries", "percentunit",
+              [Target('ccpulse_agent_csat_ratio{window="today"}', "{{agent}}")], width=24),
+    ], QUEUE_VARIABLES)
+
+
 DASHBOARDS = {
     "ccpulse-wallboard": wallboard,
     "ccpulse-queue-detail": queue_detail,
@@ -517,6 +559,7 @@ DASHBOARDS = {
     "ccpulse-chats": chats,
     "ccpulse-agents": agents,
     "ccpulse-tickets": tickets,
+    "ccpulse-quality": quality,
     "ccpulse-processor": processor,
 }
 

@@ -129,7 +129,7 @@ class Demo:
         simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed),
                     "--chat-rate", str(self.calls_per_s / 4),
                     "--ticket-rate", str(self.calls_per_s / 10),
-                    "--ticket-pace", str(DEMO_TICKET_PACE)]
+                    "--ticket-pace", str(DEMO_TICKET_PACE), "--survey-share", "0.3"]
         if self.queues:
             simulate += ["--queues", self.queues]
         self._spawn("simulator", simulate, env)

@@ -12,6 +12,7 @@ from ccpulse.exporters.collectors.calendars import CalendarsCollector
 from ccpulse.exporters.collectors.chats import ChatsCollector
 from ccpulse.exporters.collectors.contacts import ContactsCollector
 from ccpulse.exporters.collectors.health import HealthCollector
+from ccpulse.exporters.collectors.surveys import SurveysCollector
 from ccpulse.exporters.collectors.tickets import TicketsCollector
 from ccpulse.windows.metrics import GAUGE, MetricSpec, check_unique
 from ccpulse.windows.registry import Registry
@@ -42,6 +43,8 @@ def collectors_for(registry: Registry) -> list[Collector]:
         collectors.append(AgentsCollector(registry.config.per_agent))
     if "tickets" in names:
         collectors.append(TicketsCollector(registry.config.tickets))
+    if "surveys" in names:
+        collectors.append(SurveysCollector())
     if registry.config.calendars:
         collectors.append(CalendarsCollector(registry.config.calendars))
     collectors.append(HealthCollector(list(registry.reasons)))

@@ -12,16 +12,26 @@ from typing import Any
 from ccpulse.sources.chat_simulation import ChatSimulation, chat_queues
 from ccpulse.sources.producer import EventProducer
 from ccpulse.sources.simulation import QueueModel, Simulation
+from ccpulse.sources.survey_simulation import with_surveys
 from ccpulse.sources.ticket_simulation import TicketSimulation
 
 log = logging.getLogger(__name__)
 
 
 def traffic(queues: tuple[QueueModel, ...], calls_per_s: float, seed: int, start_s: float,
-            chats_per_s: float = 0.0, tickets_per_s: float = 0.0, ticket_pace: float = 1.0
-            ) -> Iterator[tuple[float, dict[str, Any]]]:
+            chats_per_s: float = 0.0, tickets_per_s: float = 0.0, ticket_pace: float = 1.0,
+            survey_share: float = 0.0) -> Iterator[tuple[float, dict[str, Any]]]:
     """Calls, and chats and tickets in the same queues at the rates given, merged in time
-    order (``ticket_pace`` scales the tickets' delays)."""
+    order (``ticket_pace`` scales the tickets' delays); a ``survey_share`` of the calls and
+    chats that end get a survey."""
+    merged = _contacts(queues, calls_per_s, seed, start_s, chats_per_s, tickets_per_s,
+                       ticket_pace)
+    return with_surveys(merged, survey_share, seed) if survey_share else merged
+
+
+def _contacts(queues: tuple[QueueModel, ...], calls_per_s: float, seed: int, start_s: float,
+              chats_per_s: float, tickets_per_s: float, ticket_pace: float
+              ) -> Iterator[tuple[float, dict[str, Any]]]:
     sources: list[Iterator[tuple[float, dict[str, Any]]]] = [
         iter(Simulation(queues, calls_per_s, seed, start_s))]
     if chats_per_s:
@@ -36,13 +46,14 @@ def traffic(queues: tuple[QueueModel, ...], calls_per_s: float, seed: int, start
 
 async def simulate(producer: EventProducer, queues: tuple[QueueModel, ...], calls_per_s: float,
                    seed: int, duration_s: float | None = None, chats_per_s: float = 0.0,
-                   tickets_per_s: float = 0.0, ticket_pace: float = 1.0) -> int:
+                   tickets_per_s: float = 0.0, ticket_pace: float = 1.0,
+                   survey_share: float = 0.0) -> int:
     """Send events as their simulated time comes; returns how many were sent."""
     start_s = time.time()
     sent = 0
     async with producer:
         for at_s, doc in traffic(queues, calls_per_s, seed, start_s, chats_per_s,
-                                 tickets_per_s, ticket_pace):
+                                 tickets_per_s, ticket_pace, survey_share):
             if duration_s is not None and at_s - start_s > duration_s:
                 break
             delay = at_s - time.time()

@@ -49,6 +49,7 @@ class EngineConfig:
     capacity: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     derive_agent_activity: bool = True  # contact domains tell agents' partitions of work
     tickets: TicketConfig = field(default_factory=TicketConfig)
+    survey_retention_ms: int = 30 * 86_400_000  # a survey answered or followed up later
 
     def response_bounds_ms(self) -> tuple[int, ...]:
         """The response histograms' bounds: the standard ones and every response target."""

@@ -168,3 +168,16 @@ def test_ticket_rows_per_day_queue_and_priority_in_both_clocks() -> None:
     # solved 09:10: 40 min in all, 10 of them open
     assert (billing["resolution_s"], billing["resolution_business_s"]) == (2400, 600)
     assert billing["one_touch_ratio"] == 0
+
+
+def test_survey_rows_give_the_live_figures_of_a_known_script() -> None:
+    from tests.integration.test_surveys_pipeline import SCRIPT
+
+    registry = build_registry(EngineConfig(calendar=Calendar("UTC")))
+    events, rejected = read_event_lines([orjson.dumps(doc) for doc in SCRIPT], registry)
+    report = build_report(events, registry, ("queue", "channel"), rejected=rejected)
+    assert report.rejected_by_reason == {"already_answered": 1, "score_out_of_range": 1}
+    assert report.surveys == [{
+        "day": "2024-05-06", "queue": "sales", "channel": "chat", "sent": 3, "answers": 7,
+        "csat": 0.5, "nps": 0.0, "ces": 4.0, "ces_agree": 0.5,
+        "response_ratio": round(7 / 3, 6), "follow_up_ratio": 0.5}]

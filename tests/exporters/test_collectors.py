@@ -53,6 +53,17 @@ TICKETS = [orjson.dumps({"event_id": f"t{i}", "ts": 1700000000000 + i * 600_000,
                ("t1", {"type": "ticket.status_changed", "status": "solved"}),
                ("t1", {"type": "ticket.status_changed", "status": "closed"})])]
 
+SURVEYS = [orjson.dumps({"event_id": f"v{i}", "ts": 1700000000000 + i * 60_000,
+                         "survey_id": survey, "queue": "sales", "channel": "voice",
+                         "agent_id": "ann", **doc})
+           for i, (survey, doc) in enumerate([
+               ("v1", {"type": "survey.sent", "kind": "csat"}),
+               ("v1", {"type": "survey.answered", "kind": "csat", "score": 5,
+                       "comment": True}),
+               ("v1", {"type": "survey.followed_up", "kind": "csat"}),
+               ("v2", {"type": "survey.answered", "kind": "nps", "score": 9}),
+               ("v3", {"type": "survey.answered", "kind": "ces", "score": 6})])]
+
 
 @pytest.fixture
 def published(redis_client: redis.Redis) -> redis.Redis:
@@ -61,7 +72,7 @@ def published(redis_client: redis.Redis) -> redis.Redis:
     abandoned = (b'{"event_id":"y","type":"call.abandoned","ts":1700000130000,"contact_id":"w",'
                  b'"queue":"sales","channel":"voice"}')
     values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"'),
-              *CHAT, *AGENT_STATES, *TICKETS]
+              *CHAT, *AGENT_STATES, *TICKETS, *SURVEYS]
     fold(REGISTRY, RedisStore(redis_client, REGISTRY, "c"), values)
     return redis_client
 

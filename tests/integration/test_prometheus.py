@@ -112,7 +112,7 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[Prometheus]:
     exporter_port = stack.start_exporter()
     stack.start("simulate", "--queues", "sales,vip", "--staffing", "sales=2.5,vip=0.4",
                 "--rate", "6", "--chat-rate", "1", "--ticket-rate", "1",
-                "--ticket-pace", "0.005", "--seed", "3")
+                "--ticket-pace", "0.005", "--survey-share", "0.5", "--seed", "3")
     stack.produce([b"{not json", b'{"type": "call.unknown"}'])  # something to dead-letter
 
     rules = yaml.safe_load(RULES.read_text())

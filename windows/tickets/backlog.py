@@ -96,12 +96,15 @@ class Backlog:
         self.now_ms = now_ms
         self._edges = {}
         heap = self._heap
+        crossed: set[Key] = set()  # each key once, however many of its tickets crossed
         while heap and heap[0][0] <= now_ms:
             at, key = heapq.heappop(heap)
             if self._next.get(key) == at:
                 del self._next[key]
-                if key in self.created:
-                    self._changed(key)
+                crossed.add(key)
+        for key in crossed:
+            if key in self.created:
+                self._changed(key)
 
     def entry(self, key: Key) -> list[int] | None:
         times = self.created.get(key)

@@ -464,11 +464,11 @@ class TicketTracker:
             if ticket is None or target is None or target.generation != generation \
                     or target.stage >= stage:
                 continue
-            self._unlist(tid, ticket)
+            self._count_sla(ticket, -1)  # only the SLA counts change, not the backlog
             target.stage = stage
             if stage == sla.BREACHED:
                 self._sla_values(ticket, name, at)[f.SLA_BREACHED] += 1
-            self._list(tid, ticket)
+            self._count_sla(ticket, 1)
             self.dirty.add(tid)
 
     # -- credits ------------------------------------------------------------------------------
