@@ -21,7 +21,7 @@ COMMENTS: Final = 7
 FOLLOWED_UP: Final = 8
 assert FIELDS.index("followed_up") == FOLLOWED_UP
 
-WINDOWS: Final = tuple(w.name for w in CONTACT_WINDOWS)
+WINDOWS: Final[tuple[str, ...]] = tuple(w.name for w in CONTACT_WINDOWS)
 SURVEY = FamilySpec("survey", 1, FIELDS, ("queue", "channel", "kind"), WINDOWS)
 SURVEY_AGENT = FamilySpec("survey_agent", 1, FIELDS, ("agent", "kind"), WINDOWS)
 SURVEY_RECORDS = RecordSpec("survey", 1, ("queue", "channel", "kind", "agent", "flags",

@@ -7,7 +7,7 @@ from ccpulse.windows.metrics import COUNTER, GAUGE, MetricSpec
 from ccpulse.windows.surveys import family as f
 
 QCW = ("queue", "channel", "window")
-WINDOWS = tuple(w for w in f.WINDOWS if w != "total")
+WINDOWS: tuple[str, ...] = tuple(w for w in f.WINDOWS if w != "total")
 
 
 def _windowed(name: str, help_: str, unit: str, formula: str) -> MetricSpec:

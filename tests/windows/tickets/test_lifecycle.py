@@ -1,14 +1,16 @@
 """Ticket figures against a brute-force reading of the README's rules, on random ticket
 histories: replies by customers, agents and bots, internal notes, pending and on-hold
-spells, solves, reopens, closes, priority changes; in calendar and business time, with
-SLA targets on both clocks. Every duration of the reference is counted minute by
-minute with its own opening-hours test, and the SLA budgets are spent minute by minute."""
+spells, solves, reopens, closes, priority changes; in calendar and business time (London
+hours across the spring DST change, and a holiday), with SLA targets on both clocks.
+Every duration of the reference is counted minute by minute with its own opening-hours
+test, and the SLA budgets are spent minute by minute."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from hypothesis import HealthCheck, given, settings
@@ -24,9 +26,10 @@ from ccpulse.windows.tickets.lifecycle import BACKLOG, SLA
 from ccpulse.windows.tickets.sla import ANY, TARGETS, SlaBook, SlaPolicy
 
 MIN = 60_000
-T0 = 1_700_438_400_000  # Monday 2023-11-20 00:00 UTC
-HOLIDAY = date(2023, 11, 23)
-CALENDAR = BusinessCalendar.from_hours("site", "UTC", dict.fromkeys(
+T0 = 1_711_324_800_000  # Monday 2024-03-25 00:00 in London; clocks go forward on the 31st
+ZONE = ZoneInfo("Europe/London")
+HOLIDAY = date(2024, 3, 29)  # Good Friday
+CALENDAR = BusinessCalendar.from_hours("site", "Europe/London", dict.fromkeys(
     ("monday", "tuesday", "wednesday", "thursday", "friday"), "09:00-17:00"),
     [HOLIDAY.isoformat()])
 WINDOW_MS = 2 * 24 * 60 * MIN  # the reopen window
@@ -47,8 +50,8 @@ BANDS = CONFIG.bands_ms
 
 
 def is_open(minute_ms: int) -> bool:
-    """The test's own reading of the opening hours (Monday to Friday 9-17 UTC)."""
-    moment = datetime.fromtimestamp(minute_ms / 1000, UTC)
+    """The test's own reading of the opening hours (Monday to Friday 9-17, London time)."""
+    moment = datetime.fromtimestamp(minute_ms / 1000, ZONE)
     return moment.weekday() < 5 and 9 <= moment.hour < 17 and moment.date() != HOLIDAY
 
 
