@@ -282,11 +282,11 @@ class TicketTracker:
                     self._credit_reply(ticket, values, f.FIRST_REPLY, ticket.clock_ms, ts)
                     ticket.replied = True
                     ticket.clock_ms = ticket.run_ms = NONE
-                    self._stop(ticket, sla.FIRST_REPLY, ts, met=True)
+                    self._stop(ticket, sla.FIRST_REPLY, ts)
             elif ticket.run_ms != NONE:
                 self._credit_reply(ticket, values, f.NEXT_REPLY, ticket.run_ms, ts)
                 ticket.run_ms = NONE
-                self._stop(ticket, sla.NEXT_REPLY, ts, met=True)
+                self._stop(ticket, sla.NEXT_REPLY, ts)
 
     def _credit_reply(self, ticket: Ticket, values: list[int], histogram: str, start_ms: int,
                       ts: int) -> None:
@@ -447,13 +447,13 @@ class TicketTracker:
             if target.since_ms != NONE:
                 self._pause(ticket, name, target, ts)
 
-    def _stop(self, ticket: Ticket, name: str, ts: int, met: bool) -> None:
+    def _stop(self, ticket: Ticket, name: str, ts: int) -> None:
         """A reply target reached: met unless already breached."""
         target = ticket.targets.get(name)
         if target is None or target.since_ms == NONE:
             return
         self._pause(ticket, name, target, ts)
-        if met and target.stage != sla.BREACHED:
+        if target.stage != sla.BREACHED:
             self._sla_values(ticket, name, ts)[f.SLA_MET] += 1
 
     def _due(self, now_ms: int) -> None:
