@@ -114,6 +114,11 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[Prometheus]:
                 "--rate", "6", "--chat-rate", "1", "--ticket-rate", "1",
                 "--ticket-pace", "0.005", "--survey-share", "0.5", "--seed", "3")
     stack.produce([b"{not json", b'{"type": "call.unknown"}'])  # something to dead-letter
+    # an answer of each kind now: the simulator's come only minutes later, after calls end
+    now_ms = int(time.time() * 1000)
+    stack.produce([{"event_id": f"pv-{kind}", "type": "survey.answered", "ts": now_ms,
+                    "survey_id": f"pv-{kind}", "kind": kind, "queue": "sales", "score": 5}
+                   for kind in ("csat", "nps", "ces")])
 
     rules = yaml.safe_load(RULES.read_text())
     for group in rules["groups"]:
