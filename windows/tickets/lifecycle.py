@@ -64,7 +64,8 @@ RUNS_IN: Final = {sla.REQUESTER_WAIT: frozenset({NEW, OPEN, ON_HOLD}),
                   sla.RESOLUTION: frozenset({NEW, OPEN})}
 BACKLOG: Final = "backlog"  # live prefixes
 SLA: Final = "sla"
-# the spells a solve credits: (status, calendar field, business field)
+# the spells a solve credits, as (calendar field, business field): requester wait, agent
+# wait, on hold; ``Ticket.spells`` holds them in that order, two values each
 SPELLS: Final = ((f.REQUESTER_WAIT_MS, f.REQUESTER_WAIT_BMS), (f.AGENT_WAIT_MS, f.AGENT_WAIT_BMS),
                  (f.ON_HOLD_MS, f.ON_HOLD_BMS))
 REQUESTER, AGENT_WAIT, HOLD = 0, 1, 2
