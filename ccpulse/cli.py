@@ -164,7 +164,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
                              wiring.registry(settings), settings.partitions)
     sent = asyncio.run(simulate(producer, queues, args.rate, args.seed, args.duration,
                                 args.chat_rate, args.ticket_rate, args.ticket_pace,
-                                args.survey_share))
+                                args.survey_share, args.outcomes))
     logging.info("simulator: done, %d events sent", sent)
 
 
@@ -307,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--survey-share", type=float, default=0.0,
                           help="share of the calls and chats that end with a survey "
                           "(default 0: none)")
+    simulate.add_argument("--outcomes", action="store_true",
+                          help="contacts end resolved or not for returning customers, bots "
+                          "resolve some alone, and some are reviewed for quality")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--staffing", help="agents per Erlang of load, per queue, e.g. "
                           "'support=0.8,sales=1.3' (below about 1.05 a queue falls behind)")

@@ -30,6 +30,13 @@ from ccpulse.windows.families import Vec
 from ccpulse.windows.histograms import Histograms
 from ccpulse.windows.labels import LabelGuard
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
+from ccpulse.windows.outcomes import family as outcome
+from ccpulse.windows.outcomes.family import OUTCOME
+from ccpulse.windows.outcomes.kpis import compute as outcome_kpis
+from ccpulse.windows.outcomes.kpis import cost_per_resolution
+from ccpulse.windows.quality import family as quality
+from ccpulse.windows.quality.family import QUALITY
+from ccpulse.windows.quality.kpis import quality_score
 from ccpulse.windows.registry import Registry
 from ccpulse.windows.surveys import family as survey
 from ccpulse.windows.surveys.event import CES, CSAT, NPS
@@ -54,6 +61,8 @@ class Report:
     agents: list[dict[str, Any]] = field(default_factory=list)  # agent time
     tickets: list[dict[str, Any]] = field(default_factory=list)  # per priority too
     surveys: list[dict[str, Any]] = field(default_factory=list)  # CSAT, NPS, CES
+    outcomes: list[dict[str, Any]] = field(default_factory=list)  # FCR, repeats, cost
+    quality: list[dict[str, Any]] = field(default_factory=list)  # reviews
 
 
 GROUPINGS = {"day": (), "day,queue": ("queue",), "day,queue,channel": ("queue", "channel")}
@@ -132,7 +141,56 @@ def build_report(events: Iterable[Event], registry: Registry, by: tuple[str, ...
                     **_survey_figures(kinds)} for key, kinds in sorted(surveys.items())]
     return Report(rows[CONTACT.name], sum(reasons.values()), dict(sorted(reasons.items())),
                   duplicates, source or {}, rows[CHAT.name], rows["agents"], ticket_rows,
-                  survey_rows)
+                  survey_rows, _outcome_rows(days, registry, by), _quality_rows(days, by))
+
+
+def _outcome_rows(days: DayTotals, registry: Registry, by: tuple[str, ...]
+                  ) -> list[dict[str, Any]]:
+    """First-contact resolution, repeats, resolution and self-service; each channel's share
+    of the day's contacts (by channel); the cost per resolution (by day or queue, with an
+    agent-hour cost configured)."""
+    day_contacts: dict[str, int] = {}
+    for (day, series), values in days.rows.items():
+        if series[0] == OUTCOME.name:
+            day_contacts[day] = day_contacts.get(day, 0) + values[outcome.CONTACTS]
+    costs = registry.config.agent_hour_cost
+    out = []
+    for (day, (family, *labels)), values in sorted(days.rows.items()):
+        if family != OUTCOME.name:
+            continue
+        kpis = outcome_kpis(values)
+        row: dict[str, Any] = {"day": day, **dict(zip(by, labels, strict=False)),
+                               "contacts": values[outcome.CONTACTS],
+                               "resolved": values[outcome.RESOLVED],
+                               "self_served": values[outcome.SELF_SERVED],
+                               "first_contacts": values[outcome.FIRST_CONTACTS],
+                               "fcr_decided": values[outcome.DECIDED],
+                               "repeats": values[outcome.REPEATS],
+                               "fcr_ratio": _rounded(kpis.first_contact_resolution),
+                               "repeat_ratio": _rounded(kpis.repeat_contact),
+                               "resolution_ratio": _rounded(kpis.resolution),
+                               "self_service_ratio": _rounded(kpis.self_service)}
+        if "channel" in by:
+            row["channel_share"] = _rounded(values[outcome.CONTACTS] / day_contacts[day])
+        elif costs:
+            queue = labels[0] if by else ALL
+            hourly = costs.get(queue, costs.get("*"))
+            staffed = days.rows.get((day, (AGENT_TIME.name, queue) if by else
+                                     (AGENT_SITE.name, ALL)))
+            if hourly is not None:
+                row["cost_per_resolution"] = _rounded(cost_per_resolution(
+                    staffed[agents.STAFFED] if staffed else 0, hourly,
+                    values[outcome.RESOLVED]))
+        out.append(row)
+    return out
+
+
+def _quality_rows(days: DayTotals, by: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{"day": day, **dict(zip(by, labels, strict=False)),
+             "reviews": values[quality.REVIEWS],
+             "quality_score": _rounded(quality_score(values)[0])}
+            for (day, (family, *labels)), values in sorted(days.rows.items())
+            if family == QUALITY.name]
 
 
 def _apply_derived(ctx: Context, states: list[DomainState], registry: Registry) -> None:
@@ -270,7 +328,9 @@ def as_json(report: Report) -> bytes:
                          "chats": report.chats,
                          "agents": report.agents,
                          "tickets": report.tickets,
-                         "surveys": report.surveys}, option=orjson.OPT_INDENT_2)
+                         "surveys": report.surveys,
+                         "outcomes": report.outcomes,
+                         "quality": report.quality}, option=orjson.OPT_INDENT_2)
 
 
 HEADERS = {"day": "day", "queue": "queue", "channel": "channel", "offered": "offered",
@@ -290,18 +350,26 @@ HEADERS = {"day": "day", "queue": "queue", "channel": "channel", "offered": "off
            "next_reply_s": "NRT s", "next_reply_business_s": "NRT bs",
            "resolution_s": "res s", "resolution_business_s": "res bs",
            "one_touch_ratio": "one-touch", "sent": "sent", "answers": "answers",
-           "csat": "CSAT", "nps": "NPS", "ces": "CES", "response_ratio": "responded"}
+           "csat": "CSAT", "nps": "NPS", "ces": "CES", "response_ratio": "responded",
+           "contacts": "contacts", "self_served": "self-served", "fcr_ratio": "FCR",
+           "repeat_ratio": "repeats", "resolution_ratio": "resolved",
+           "self_service_ratio": "self-service", "channel_share": "share",
+           "cost_per_resolution": "cost/res", "reviews": "reviews", "quality_score": "IQS"}
 PERCENT = {"service_level", "first_response_within_target", "response_within_target",
-           "occupancy", "slot_occupancy", "one_touch_ratio", "csat", "response_ratio"}
+           "occupancy", "slot_occupancy", "one_touch_ratio", "csat", "response_ratio",
+           "fcr_ratio", "repeat_ratio", "resolution_ratio", "self_service_ratio",
+           "channel_share", "quality_score"}
 
 
 def as_table(report: Report) -> str:
-    if not report.rows and not report.agents and not report.tickets:
+    if not any((report.rows, report.chats, report.agents, report.tickets, report.surveys,
+                report.outcomes, report.quality)):
         return f"no contacts (rejected: {report.rejected})"
     lines: list[str] = []
     for title, rows in (("contacts", report.rows), ("chats", report.chats),
                         ("agents", report.agents), ("tickets", report.tickets),
-                        ("surveys", report.surveys)):
+                        ("surveys", report.surveys), ("outcomes", report.outcomes),
+                        ("quality", report.quality)):
         if rows:
             lines += [*([""] if lines else []), title, *_table(rows)]
     lines.append(f"rejected: {report.rejected}"

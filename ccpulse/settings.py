@@ -42,6 +42,7 @@ class ChannelPolicy(BaseModel):
 class QueuePolicy(ChannelPolicy):
     channels: dict[str, ChannelPolicy] = Field(default_factory=dict)
     calendar: str | None = None  # the business hours its tickets' clocks run on
+    agent_hour_cost: float | None = Field(default=None, ge=0)  # overrides the site's
 
 
 class CalendarHours(BaseModel):
@@ -89,6 +90,15 @@ class SlaTargets(BaseModel):
 
 
 SlaTables = dict[str, dict[str, SlaTargets]]
+
+
+class QualityCriterion(BaseModel):
+    """A ``[quality_criteria.NAME]`` table: a review criterion's weight and top score."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    weight: float = Field(default=1.0, gt=0)
+    max: float = Field(default=5.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -148,6 +158,9 @@ class Settings(BaseSettings):
     max_tickets: int = Field(default=2_000_000, ge=1)
     max_categories: int = Field(default=200, ge=1)
     survey_retention_days: float = Field(default=30.0, gt=0)
+    quality_criteria: dict[str, QualityCriterion] = Field(default_factory=dict)
+    repeat_contact_window_h: float = Field(default=72.0, gt=0)
+    agent_hour_cost: float | None = Field(default=None, ge=0)
 
     # retention and bounds
     dedupe_s: float = Field(default=900.0, gt=0)
@@ -237,6 +250,9 @@ class TomlSource(PydanticBaseSettingsSource):
         return self.values
 
 
+TABLES = ("queues", "calendars", "sla", "quality_criteria")  # tables of their own, not [site]
+
+
 def read_toml(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
@@ -248,18 +264,19 @@ def read_toml(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"CCPULSE_CONFIG: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(doc) - {"site", "queues", "calendars", "sla"}
+    unknown = set(doc) - {"site", *TABLES}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; expected [site], "
-                          "[queues.NAME], [calendars.NAME] and [sla.QUEUE.PRIORITY]")
+                          "[queues.NAME], [calendars.NAME], [sla.QUEUE.PRIORITY] and "
+                          "[quality_criteria.NAME]")
     site = doc.get("site", {})
-    known = set(Settings.model_fields) - {"queues", "calendars", "sla"}
+    known = set(Settings.model_fields) - set(TABLES)
     typos = sorted(set(site) - known)
     if typos:
         raise ConfigError(f"{path}: [site] has unknown key(s) {typos}; see the README's "
                           "configuration table")
     values: dict[str, Any] = dict(site)
-    for table in ("queues", "calendars", "sla"):
+    for table in TABLES:
         if table in doc:
             values[table] = doc[table]
     return values

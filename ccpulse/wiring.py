@@ -14,6 +14,7 @@ from ccpulse.stream.processor import ProcessorConfig
 from ccpulse.windows.business import DAYS, BusinessCalendar
 from ccpulse.windows.config import EngineConfig, Limits, Retention
 from ccpulse.windows.policy import PolicyBook, ServiceLevelPolicy
+from ccpulse.windows.quality.criteria import Criterion
 from ccpulse.windows.registry import Registry, build_registry
 from ccpulse.windows.tickets.config import TicketConfig
 from ccpulse.windows.tickets.sla import TARGETS, SlaBook, SlaPolicy
@@ -69,7 +70,19 @@ def engine_config(settings: Settings) -> EngineConfig:
         derive_agent_activity=settings.derive_agent_activity,
         tickets=ticket_config(settings),
         survey_retention_ms=round(settings.survey_retention_days * 86_400_000),
+        repeat_window_ms=round(settings.repeat_contact_window_h * 3_600_000),
+        quality_criteria={name: Criterion(c.weight, c.max)
+                          for name, c in settings.quality_criteria.items()},
+        agent_hour_cost=agent_hour_cost(settings),
     )
+
+
+def agent_hour_cost(settings: Settings) -> dict[str, float]:
+    """The cost of a staffed agent-hour by queue ("*": the site's, for any other queue)."""
+    out = {} if settings.agent_hour_cost is None else {"*": settings.agent_hour_cost}
+    out.update({queue: policy.agent_hour_cost for queue, policy in settings.queues.items()
+                if policy.agent_hour_cost is not None})
+    return out
 
 
 def ticket_config(settings: Settings) -> TicketConfig:

@@ -552,6 +552,53 @@ def quality() -> dict[str, Any]:
     ], QUEUE_VARIABLES)
 
 
+def outcomes() -> dict[str, Any]:
+    q = '{queue=~"$queue",channel=~"$channel"}'
+
+    def share(counter: str, of: str = "ccpulse_outcome_contacts_total") -> str:
+        return per_queue(counter + q, of + q)
+
+    return dashboard("ccpulse-outcomes", "ccpulse outcomes",
+                     "What contacts achieve: first-contact resolution, repeat contacts, "
+                     "self-service, channel mix, cost per resolution and the internal quality "
+                     "score from reviews.", [
+        Panel("First-contact resolution, last day", "First contacts resolved with no "
+              "contact on the matter within the repeat window / first contacts decided.",
+              "stat", "percentunit", [Target(share(
+                  "ccpulse_first_contact_resolutions_total",
+                  "ccpulse_first_contacts_decided_total"), "{{queue}}")], width=6,
+              decimals=0),
+        Panel("Repeat contacts, last day", "Contacts within the repeat window after one "
+              "on the same matter / contacts.", "stat", "percentunit",
+              [Target(share("ccpulse_repeat_contacts_total"), "{{queue}}")], width=6,
+              decimals=0),
+        Panel("Self-service, last day", "Matters resolved without an agent / (those + "
+              "contacts that reached an agent).", "stat", "percentunit",
+              [Target(share("ccpulse_self_served_contacts_total"), "{{queue}}")], width=6,
+              decimals=0),
+        Panel("Quality score, last day", "Mean review score (internal quality score).",
+              "stat", "percentunit", [Target(per_queue(
+                  "ccpulse_quality_score_sum_total" + q, "ccpulse_quality_reviews_total" + q),
+                  "{{queue}}")], width=6, decimals=0),
+        Panel("Channel mix, today", "Each channel's share of the site's contacts.",
+              "timeseries", "percentunit",
+              [Target('ccpulse_channel_share_ratio{window="today"}', "{{channel}}")],
+              width=8),
+        Panel("Cost per resolution, today", "Staffed agent-hours × their cost / resolved "
+              "contacts.", "timeseries", "currencyEUR",
+              [Target('ccpulse_cost_per_resolution{queue=~"$queue",window="today"}',
+                      "{{queue}}")], width=8),
+        Panel("Resolution, 1h", "Contacts that ended resolved / contacts, per queue and "
+              "channel.", "timeseries", "percentunit",
+              [Target('ccpulse_resolution_ratio{queue=~"$queue",channel=~"$channel",'
+                      'window="1h"}', "{{queue}} {{channel}}")], width=8),
+        Panel("Quality score by agent, today", "Mean review score of each agent's reviewed "
+              "contacts (per-agent figures on).", "timeseries", "percentunit",
+              [Target('ccpulse_agent_quality_score_ratio{window="today"}', "{{agent}}")],
+              width=24),
+    ], QUEUE_VARIABLES)
+
+
 DASHBOARDS = {
     "ccpulse-wallboard": wallboard,
     "ccpulse-queue-detail": queue_detail,
@@ -560,6 +607,7 @@ DASHBOARDS = {
     "ccpulse-agents": agents,
     "ccpulse-tickets": tickets,
     "ccpulse-quality": quality,
+    "ccpulse-outcomes": outcomes,
     "ccpulse-processor": processor,
 }
 

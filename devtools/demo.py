@@ -33,6 +33,7 @@ from ccpulse.devtools.embedded import (
 )
 from ccpulse.errors import CcpulseError
 from ccpulse.settings import Settings
+from ccpulse.sources.outcome_simulation import criteria_toml
 from ccpulse.state.connect import connect
 from ccpulse.state.reader import SiteView, read_site
 from ccpulse.stream.topics import ensure_all
@@ -41,6 +42,11 @@ from ccpulse.windows.registry import Registry
 
 DEMO_TICKET_PACE = 0.02  # a first reply in about half a minute rather than twenty
 DEMO_SLA = """\
+[site]
+# the demo's customers come back within minutes, not days: a 3-minute repeat window
+repeat_contact_window_h = 0.05
+agent_hour_cost = 32.0
+
 # the demo's tickets run 50 times faster than real ones, and so do these targets
 [sla."*"."*"]
 first_reply_h = 0.01
@@ -57,7 +63,7 @@ requester_wait_h = 0.015
 resolution_h = 0.025
 clock = "calendar"
 at_risk_min = 0.1
-"""
+""" + criteria_toml()
 
 
 @dataclass
@@ -129,7 +135,8 @@ class Demo:
         simulate = ["simulate", "--rate", str(self.calls_per_s), "--seed", str(self.seed),
                     "--chat-rate", str(self.calls_per_s / 4),
                     "--ticket-rate", str(self.calls_per_s / 10),
-                    "--ticket-pace", str(DEMO_TICKET_PACE), "--survey-share", "0.3"]
+                    "--ticket-pace", str(DEMO_TICKET_PACE), "--survey-share", "0.3",
+                    "--outcomes"]
         if self.queues:
             simulate += ["--queues", self.queues]
         self._spawn("simulator", simulate, env)

@@ -12,6 +12,8 @@ from ccpulse.exporters.collectors.calendars import CalendarsCollector
 from ccpulse.exporters.collectors.chats import ChatsCollector
 from ccpulse.exporters.collectors.contacts import ContactsCollector
 from ccpulse.exporters.collectors.health import HealthCollector
+from ccpulse.exporters.collectors.outcomes import OutcomesCollector
+from ccpulse.exporters.collectors.quality import QualityCollector
 from ccpulse.exporters.collectors.surveys import SurveysCollector
 from ccpulse.exporters.collectors.tickets import TicketsCollector
 from ccpulse.windows.metrics import GAUGE, MetricSpec, check_unique
@@ -45,6 +47,10 @@ def collectors_for(registry: Registry) -> list[Collector]:
         collectors.append(TicketsCollector(registry.config.tickets))
     if "surveys" in names:
         collectors.append(SurveysCollector())
+    if "quality" in names:
+        collectors.append(QualityCollector(registry.config.per_agent))
+    if "outcomes" in names:
+        collectors.append(OutcomesCollector(registry.config.agent_hour_cost))
     if registry.config.calendars:
         collectors.append(CalendarsCollector(registry.config.calendars))
     collectors.append(HealthCollector(list(registry.reasons)))

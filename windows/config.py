@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ccpulse.windows.business import BusinessCalendar
 from ccpulse.windows.policy import PolicyBook
+from ccpulse.windows.quality.criteria import Criterion
 from ccpulse.windows.tickets.config import TicketConfig
 from ccpulse.windows.timeframes import Calendar
 
@@ -50,6 +51,11 @@ class EngineConfig:
     derive_agent_activity: bool = True  # contact domains tell agents' partitions of work
     tickets: TicketConfig = field(default_factory=TicketConfig)
     survey_retention_ms: int = 30 * 86_400_000  # a survey answered or followed up later
+    repeat_window_ms: int = 72 * 3_600_000  # a contact within it after another is a repeat
+    # quality review criteria by name (empty: any criterion, weight 1, maximum 5)
+    quality_criteria: Mapping[str, Criterion] = field(default_factory=dict)
+    # what a staffed agent-hour costs, per queue ("*": any queue); none: no cost figures
+    agent_hour_cost: Mapping[str, float] = field(default_factory=dict)
 
     def response_bounds_ms(self) -> tuple[int, ...]:
         """The response histograms' bounds: the standard ones and every response target."""

@@ -89,6 +89,41 @@ class DomainState(Protocol):
         """Take back checkpointed records, by spec name and id, in the specs' field order."""
 
 
+class Tracker(Protocol):
+    """A domain's entities with no live entries: applied, aged, checkpointed."""
+
+    def apply(self, event: Any) -> str: ...
+    def advance(self, now_ms: int) -> None: ...
+    def record_changes(self) -> dict[RecordKey, list[Any] | None]: ...
+    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None: ...
+
+
+class TrackedState:
+    """The :class:`DomainState` of a domain whose state is one :class:`Tracker` (surveys,
+    reviews, customers)."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def apply(self, event: Event) -> str:
+        return self.tracker.apply(event)
+
+    def advance(self, now_ms: int) -> None:
+        self.tracker.advance(now_ms)
+
+    def live_changes(self) -> dict[LiveKey, Any]:
+        return {}
+
+    def live_all(self) -> dict[LiveKey, Any]:
+        return {}
+
+    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
+        return self.tracker.record_changes()
+
+    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
+        self.tracker.restore(records)
+
+
 class Domain(Protocol):
     @property
     def name(self) -> str: ...

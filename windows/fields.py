@@ -15,7 +15,9 @@ fixes what a valid value is:
 - ``text``: free text up to its length, control characters allowed (a comment);
 - ``names``: a list of up to ``max_length`` names (the queues an agent serves);
 - ``counts``: an object whose keys among ``choices`` hold whole numbers within bounds
-  (capacity per channel); other keys are ignored, like undeclared fields.
+  (capacity per channel); other keys are ignored, like undeclared fields;
+- ``scores``: an object of up to ``max_length`` keys, each a name holding a number within
+  bounds (a review's score per criterion).
 
 An optional field may be absent or ``null``, which mean the same; a required one
 may be neither. Fields an event type does not declare are ignored, whatever they
@@ -48,7 +50,9 @@ BOOLEAN: Final = "boolean"
 TEXT: Final = "text"
 NAMES: Final = "names"
 COUNTS: Final = "counts"
-KINDS: Final = frozenset({NAME, CHOICE, SECONDS, INTEGER, BOOLEAN, TEXT, NAMES, COUNTS})
+SCORES: Final = "scores"
+KINDS: Final = frozenset({NAME, CHOICE, SECONDS, INTEGER, BOOLEAN, TEXT, NAMES, COUNTS,
+                         SCORES})
 # a control character, as a JSON Schema regex (unanchored: "$" differs between engines)
 CONTROL_PATTERN: Final = "[\\u0000-\\u001f\\u007f-\\u009f]"
 
@@ -153,6 +157,8 @@ def read(doc: dict[str, Any], spec: FieldSpec) -> Any:
                                f"{spec.low:g} and {spec.high:g}")
             counts[key] = count
         return counts
+    if kind == SCORES:
+        return _scores(name, value, spec)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Rejected("wrong_type", f"{name} must be a number, got {type_name(value)}")
     if kind == INTEGER:
@@ -169,6 +175,25 @@ def read(doc: dict[str, Any], spec: FieldSpec) -> Any:
         raise Rejected("wrong_type", f"{name} must be a finite number up to {spec.high:g}")
     if value < 0:
         raise Rejected("negative_duration", f"{name} is {value}")
+    return value
+
+
+def _scores(name: str, value: Any, spec: FieldSpec) -> dict[str, float]:
+    if type(value) is not dict:
+        raise Rejected("wrong_type", f"{name} must be an object, got {type_name(value)}")
+    if len(value) > spec.max_length:
+        raise Rejected("out_of_range", f"{name} holds {len(value)} keys, at most "
+                       f"{spec.max_length}")
+    for key, score in value.items():
+        if not is_name(key):
+            raise Rejected("wrong_type", f"{name} keys must be names of 1 to "
+                           f"{MAX_NAME_LENGTH} characters without control characters")
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            raise Rejected("wrong_type", f"{name}.{key} must be a number, got "
+                           f"{type_name(score)}")
+        if not spec.low <= score <= spec.high:
+            raise Rejected("out_of_range", f"{name}.{key} {score} is not between "
+                           f"{spec.low:g} and {spec.high:g}")
     return value
 
 
@@ -198,6 +223,12 @@ def schema_of(spec: FieldSpec) -> dict[str, Any]:
         whole = {"type": "integer", "minimum": _number(spec.low), "maximum": _number(spec.high)}
         out = {"type": "object", "properties": {key: {"anyOf": [whole, {"type": "null"}]}
                                                 for key in spec.choices}}
+    elif kind == SCORES:
+        out = {"type": "object", "maxProperties": spec.max_length,
+               "propertyNames": {"minLength": 1, "maxLength": MAX_NAME_LENGTH,
+                                 "not": {"pattern": CONTROL_PATTERN}},
+               "additionalProperties": {"type": "number", "minimum": _number(spec.low),
+                                        "maximum": _number(spec.high)}}
     elif kind == INTEGER:
         out = {"type": "integer", "minimum": _number(spec.low), "maximum": _number(spec.high)}
     else:

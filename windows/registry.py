@@ -23,6 +23,8 @@ from ccpulse.windows.histograms import HistogramSpec
 from ccpulse.windows.labels import LABEL_RECORDS
 from ccpulse.windows.metrics import MetricSpec
 from ccpulse.windows.outcome import ENVELOPE_REASONS
+from ccpulse.windows.outcomes.domain import OutcomeDomain
+from ccpulse.windows.quality.domain import QualityDomain
 from ccpulse.windows.surveys.domain import SurveyDomain
 from ccpulse.windows.tickets.domain import TicketDomain
 from ccpulse.windows.timeframes import CONTACT_WINDOWS, WindowSpec, day_window
@@ -131,5 +133,6 @@ def _claim(table: dict[str, Any], name: str, spec: object) -> None:
 def build_registry(config: EngineConfig) -> Registry:
     """The domains of this build."""
     return Registry(config, [VoiceDomain(config), ChatDomain(config), AgentsDomain(config),
-                             TicketDomain(config), SurveyDomain(config)],
+                             TicketDomain(config), SurveyDomain(config), QualityDomain(config),
+                             OutcomeDomain(config)],
                     (*CONTACT_WINDOWS, day_window(config.tickets.days)))

@@ -181,3 +181,24 @@ def test_survey_rows_give_the_live_figures_of_a_known_script() -> None:
         "day": "2024-05-06", "queue": "sales", "channel": "chat", "sent": 3, "answers": 7,
         "csat": 0.5, "nps": 0.0, "ces": 4.0, "ces_agree": 0.5,
         "response_ratio": round(7 / 3, 6), "follow_up_ratio": 0.5}]
+
+
+def test_outcome_and_quality_rows_give_the_live_figures_of_a_known_script() -> None:
+    from tests.integration.test_outcomes_pipeline import SCRIPT
+
+    registry = build_registry(EngineConfig(calendar=Calendar("UTC"), repeat_window_ms=1_800_000,
+                                           agent_hour_cost={"*": 30.0}))
+    events, rejected = read_event_lines([orjson.dumps(doc) for doc in SCRIPT], registry)
+    by_queue = build_report(events, registry, ("queue",), rejected=rejected)
+    assert by_queue.outcomes == [{
+        "day": "2024-05-06", "queue": "sales", "contacts": 7, "resolved": 6, "self_served": 2,
+        "first_contacts": 6, "fcr_decided": 4, "repeats": 1, "fcr_ratio": 0.75,
+        "repeat_ratio": round(1 / 7, 6), "resolution_ratio": round(6 / 7, 6),
+        "self_service_ratio": round(2 / 7, 6), "cost_per_resolution": 5.0}]
+    assert by_queue.quality == [{"day": "2024-05-06", "queue": "sales", "reviews": 2,
+                                 "quality_score": 0.7}]
+    events, rejected = read_event_lines([orjson.dumps(doc) for doc in SCRIPT], registry)
+    by_channel = build_report(events, registry, ("queue", "channel"), rejected=rejected)
+    shares = {row["channel"]: row["channel_share"] for row in by_channel.outcomes}
+    assert shares == {"voice": round(4 / 7, 6), "chat": round(3 / 7, 6)}
+    assert [row["fcr_ratio"] for row in by_channel.outcomes] == [1.0, round(2 / 3, 6)]

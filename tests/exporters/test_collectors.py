@@ -21,7 +21,8 @@ from tests.published import calls, fold, scrape
 
 SLA = SlaBook({(ANY, ANY): SlaPolicy({FIRST_REPLY: 3_600_000, RESOLUTION: 86_400_000},
                                      business=False)})
-REGISTRY = build_registry(EngineConfig(tickets=TicketConfig(sla=SLA)))
+REGISTRY = build_registry(EngineConfig(tickets=TicketConfig(sla=SLA),
+                                      agent_hour_cost={"*": 30.0}))
 AGENT = (b'{"event_id":"g1","type":"agent.login","ts":1700000000000,"agent_id":"ann",'
          b'"queue":"sales","channel":"voice"}')
 
@@ -64,6 +65,16 @@ SURVEYS = [orjson.dumps({"event_id": f"v{i}", "ts": 1700000000000 + i * 60_000,
                ("v2", {"type": "survey.answered", "kind": "nps", "score": 9}),
                ("v3", {"type": "survey.answered", "kind": "ces", "score": 6})])]
 
+OUTCOMES = [orjson.dumps({"event_id": f"o{i}", "ts": 1700000000000 + i * 60_000,
+                          "customer_id": customer, "queue": "sales", "channel": channel,
+                          "type": f"contact.{kind}"})
+            for i, (customer, channel, kind) in enumerate([
+                ("c1", "voice", "resolved"), ("c1", "chat", "unresolved"),
+                ("c2", "chat", "self_served")])]
+REVIEWS = [orjson.dumps({"event_id": "r1", "type": "qa.evaluated", "ts": 1700000000000,
+                         "review_id": "r1", "queue": "sales", "agent_id": "ann",
+                         "scores": {"greeting": 5, "accuracy": 3}})]
+
 
 @pytest.fixture
 def published(redis_client: redis.Redis) -> redis.Redis:
@@ -72,7 +83,7 @@ def published(redis_client: redis.Redis) -> redis.Redis:
     abandoned = (b'{"event_id":"y","type":"call.abandoned","ts":1700000130000,"contact_id":"w",'
                  b'"queue":"sales","channel":"voice"}')
     values = [AGENT, *calls([3, 30, 61]), waiting, abandoned, waiting.replace(b'"w"', b'"v"'),
-              *CHAT, *AGENT_STATES, *TICKETS, *SURVEYS]
+              *CHAT, *AGENT_STATES, *TICKETS, *SURVEYS, *OUTCOMES, *REVIEWS]
     fold(REGISTRY, RedisStore(redis_client, REGISTRY, "c"), values)
     return redis_client
 

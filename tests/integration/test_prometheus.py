@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from ccpulse.devtools.embedded import free_port
+from ccpulse.sources.outcome_simulation import criteria_toml
 from tests.integration.helpers import Stack, wait_for
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -37,6 +38,9 @@ TEMPLATE_VALUES = {"$queue": ".*", "$channel": ".*", "$__rate_interval": "1m",
 
 # tickets 200 times faster than real ones, and targets to match: breaches within seconds
 QUICK_SLA = """
+[site]
+agent_hour_cost = 30
+
 [sla."*"."*"]
 first_reply_h = 0.002
 next_reply_h = 0.002
@@ -44,7 +48,7 @@ requester_wait_h = 0.005
 resolution_h = 0.01
 clock = "calendar"
 at_risk_min = 0.05
-"""
+""" + criteria_toml()
 
 
 def prometheus_binary() -> str:
@@ -112,13 +116,19 @@ def prometheus(stack: Stack, tmp_path: Path) -> Iterator[Prometheus]:
     exporter_port = stack.start_exporter()
     stack.start("simulate", "--queues", "sales,vip", "--staffing", "sales=2.5,vip=0.4",
                 "--rate", "6", "--chat-rate", "1", "--ticket-rate", "1",
-                "--ticket-pace", "0.005", "--survey-share", "0.5", "--seed", "3")
+                "--ticket-pace", "0.005", "--survey-share", "0.5", "--outcomes", "--seed", "3")
     stack.produce([b"{not json", b'{"type": "call.unknown"}'])  # something to dead-letter
     # an answer of each kind now: the simulator's come only minutes later, after calls end
     now_ms = int(time.time() * 1000)
     stack.produce([{"event_id": f"pv-{kind}", "type": "survey.answered", "ts": now_ms,
                     "survey_id": f"pv-{kind}", "kind": kind, "queue": "sales", "score": 5}
                    for kind in ("csat", "nps", "ces")])
+    # and outcomes (a first contact and its repeat) and a review, which also follow calls
+    stack.produce([{"event_id": f"pc-{kind}", "type": f"contact.{kind}", "ts": now_ms,
+                    "customer_id": "pc", "queue": "sales", "agent_id": "pa"}
+                   for kind in ("resolved", "unresolved")])
+    stack.produce([{"event_id": "pq", "type": "qa.evaluated", "ts": now_ms, "review_id": "pq",
+                    "queue": "sales", "agent_id": "pa", "scores": {"greeting": 4}}])
 
     rules = yaml.safe_load(RULES.read_text())
     for group in rules["groups"]:

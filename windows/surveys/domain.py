@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ccpulse.windows.config import EngineConfig
-from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
+from ccpulse.windows.domain import Context, EventType, TrackedState
 from ccpulse.windows.events import Event
 from ccpulse.windows.families import FamilySpec, RecordSpec
 from ccpulse.windows.fields import FieldSpec
@@ -16,7 +16,6 @@ from ccpulse.windows.surveys.event import (
     COMMON,
     SURVEY_TYPES,
     SURVEYS_TOPIC,
-    SurveyEvent,
     decode_survey,
 )
 from ccpulse.windows.surveys.metrics import METRICS
@@ -56,30 +55,8 @@ class SurveyDomain:
                ts_ms: int) -> Event:
         return decode_survey(doc, etype.type, etype.kind, etype.fields, event_id, ts_ms)
 
-    def new_state(self, ctx: Context) -> SurveyState:
-        return SurveyState(ctx, self.config)
+    def new_state(self, ctx: Context) -> TrackedState:
+        config = self.config
+        return TrackedState(SurveyTracker(ctx, config.survey_retention_ms,
+                                          config.limits.max_contacts, config.per_agent))
 
-
-class SurveyState:
-    def __init__(self, ctx: Context, config: EngineConfig) -> None:
-        self.tracker = SurveyTracker(ctx, config.survey_retention_ms, config.limits.max_contacts,
-                                     config.per_agent)
-
-    def apply(self, event: Event) -> str:
-        assert isinstance(event, SurveyEvent)
-        return self.tracker.apply(event)
-
-    def advance(self, now_ms: int) -> None:
-        self.tracker.advance(now_ms)
-
-    def live_changes(self) -> dict[LiveKey, Any]:
-        return {}
-
-    def live_all(self) -> dict[LiveKey, Any]:
-        return {}
-
-    def record_changes(self) -> dict[RecordKey, list[Any] | None]:
-        return self.tracker.record_changes()
-
-    def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
-        self.tracker.restore(records)

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.events import Rejected
-from ccpulse.windows.partition import PartitionState, StoredPartition
+from ccpulse.windows.partition import PartitionState
 from ccpulse.windows.registry import build_registry
 from ccpulse.windows.surveys import family as f
 from ccpulse.windows.surveys.kpis import compute
+from tests.windows.restart import add_totals, restart
 
 T0 = 1_700_000_000_000
 REGISTRY = build_registry(EngineConfig())
@@ -126,18 +127,9 @@ def test_survey_kpis_are_the_lists_definitions(docs: list[dict[str, Any]], cut: 
     state = PartitionState(REGISTRY, T0)
     split = round(cut * len(docs))
     rejected = fold(docs[:split], state)
-    records: dict[str, dict[str, list[Any]]] = {}  # a restart from the checkpoint
-    for (spec, entity), raw in state.checkpoint().records.items():
-        if raw is not None:
-            records.setdefault(spec, {})[entity] = raw
-    totals = dict(state.windows.totals["total"])
-    again = PartitionState(REGISTRY, state.now_ms, StoredPartition(now_ms=state.now_ms,
-                                                                   records=records))
+    again, totals = restart(REGISTRY, state)  # from the checkpoint
     rejected += fold(docs[split:], again)
-    again.windows.fold()
-    for key, values in again.windows.totals["total"].items():
-        before = totals.get(key, [0] * len(values))
-        totals[key] = [a + b for a, b in zip(before, values, strict=True)]
+    totals = add_totals(totals, again)
     expected, expected_rejected = reference(docs)
     assert rejected == expected_rejected
     empty = f.SURVEY.empty()

@@ -1,0 +1,2 @@
+"""The quality domain: reviews of contacts against weighted criteria (internal quality
+score)."""
