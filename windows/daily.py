@@ -30,12 +30,12 @@ class DayTotals(WindowSet):
         self.kept_by_family = dict(kept_by_family or {})
         self.rows: dict[tuple[str, SeriesKey], Vec] = {}  # (day, series) -> values
         self._days: dict[int, str] = {}
+        self._move_earliest_start()
 
-    @property
-    def earliest_start_ms(self) -> int:
+    def _move_earliest_start(self) -> None:
         """Every day is a window here; a span longer than a week (an agent who sent
         nothing for days) goes to its first day in one piece."""
-        return self.now_ms - MINUTE_CREDIT_DAYS * DAY_MS
+        self.earliest_start_ms = self.now_ms - MINUTE_CREDIT_DAYS * DAY_MS
 
     def slot(self, series: SeriesKey, ts_ms: int) -> Vec:
         minute = ts_ms - ts_ms % 60_000
@@ -55,3 +55,4 @@ class DayTotals(WindowSet):
 
     def advance(self, now_ms: int) -> None:
         self.now_ms = max(self.now_ms, now_ms)
+        self._move_earliest_start()

@@ -50,6 +50,7 @@ class WindowSet:
         self.families = dict(families)
         self.now_ms = now_ms
         self.starts = calendar.window_starts(windows, now_ms)
+        self.earliest_start_ms = _earliest(self.starts, now_ms)
         kinds = {w.name: w.kind for w in windows}
         self._sliding = {name: any(kinds.get(w) is WindowKind.SLIDING for w in f.windows)
                          for name, f in self.families.items()}
@@ -65,15 +66,11 @@ class WindowSet:
         self.pending: dict[SeriesKey, dict[int, Vec]] = {}
         self.dirty_series: set[SeriesKey] = set()  # whose window totals changed
         self.dirty_buckets: set[BucketKey] = set()
+        self._pruned_before: dict[str, int] = {}  # per granularity, the last prune's bound
 
     @property
     def oldest_kept_minute_ms(self) -> int:
         return bucket_of(self.now_ms) - self._longest_sliding_ms + BUCKET_MS
-
-    @property
-    def earliest_start_ms(self) -> int:
-        """The start of the longest window that has one (before it, only ``total`` counts)."""
-        return min((s for s in self.starts.values() if s != NEVER_MS), default=self.now_ms)
 
     @property
     def oldest_kept_day_ms(self) -> int:
@@ -156,6 +153,7 @@ class WindowSet:
                 self._reset(spec.name)
         self.now_ms = now_ms
         self.starts = new_starts
+        self.earliest_start_ms = _earliest(new_starts, now_ms)
         self._prune(self.minutes, MINUTE, self.oldest_kept_minute_ms)
         self._prune(self.days, DAY, self.oldest_kept_day_ms)
 
@@ -178,6 +176,11 @@ class WindowSet:
 
     def _prune(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
                oldest_kept: int) -> None:
+        """Drop the buckets before ``oldest_kept`` (each series is looked at only when
+        the bound moves: a new bucket is never older than it)."""
+        if self._pruned_before.get(granularity) == oldest_kept:
+            return
+        self._pruned_before[granularity] = oldest_kept
         for series in list(buckets):
             per_series = buckets[series]
             if per_series and min(per_series) < oldest_kept:
@@ -211,6 +214,7 @@ class WindowSet:
 
     def restore(self, totals: Iterable[tuple[TotalKey, Vec]],
                 buckets: Iterable[tuple[BucketKey, Vec]]) -> None:
+        self._pruned_before.clear()
         for (window, series), values in totals:
             if window in self.totals and series[0] in self.families:
                 self.totals[window][canonical(series)] = values
@@ -218,3 +222,8 @@ class WindowSet:
             if series[0] in self.families:
                 target = self.minutes if granularity == MINUTE else self.days
                 target.setdefault(canonical(series), {})[start] = values
+
+
+def _earliest(starts: Mapping[str, int], now_ms: int) -> int:
+    """The start of the longest window that has one (before it, only ``total`` counts)."""
+    return min((s for s in starts.values() if s != NEVER_MS), default=now_ms)

@@ -132,7 +132,7 @@ class AgentsDomain:
     types = TYPES
     families = (f.AGENT_TIME, f.AGENT_SITE, f.AGENT_WORK)
     histograms: tuple[HistogramSpec, ...] = ()
-    records = (f.AGENT_RECORDS,)
+    records = (f.AGENT_RECORDS, f.AGENT_CLOCK)
     metrics = METRICS
     reasons: Mapping[str, str] = REASONS
 

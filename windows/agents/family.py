@@ -42,3 +42,5 @@ RESPONSE_MS: Final = 5
 
 AGENT_RECORDS = RecordSpec("agent", 3, ("queues", "paused", "state", "reason", "since_ms",
                                         "capacity", "contacts", "accrued_ms", "last_event"))
+# how far the roster's time is credited (one record per partition)
+AGENT_CLOCK = RecordSpec("agent_clock", 1, ("accrued_ms",))

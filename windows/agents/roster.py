@@ -1,12 +1,15 @@
 """The agents of one partition: state, queues, capacity, contacts in service, and the time
-they spend in each state, credited minute by minute.
+they spend in each state.
 
-Time is credited up to each event of an agent and, after each batch or tick, up to
-"now". An event dated before what is already credited (it arrived after time
-passed it) corrects the credit: the time from its date on is taken from what the
-agent was doing before and given to what it does since. So the figures are those
-of the events' own times, whatever their arrival, except between two late events
-of one agent that arrive in reverse order.
+Time is credited by series, not by agent: each ``agent_time`` series (and the site's)
+holds the sum of the per-millisecond rates of the agents in it, and that sum is
+credited minute by minute up to each change and, after each batch or tick, up to
+"now". So moving time on costs one credit per series, however many agents there are.
+An agent's change swaps its old rates for its new ones in the sums; a change dated
+before what is already credited (it arrived after time passed it) also corrects the
+credit: the difference is credited from its date on. So the figures are those of the
+events' own times, whatever their arrival, except between two late events of one
+agent that arrive in reverse order.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ STATES: Final = (AVAILABLE, BUSY, AFTER_CONTACT_WORK, AWAY, OFFLINE)
 MAX_CONTACTS_PER_AGENT: Final = 100
 LIVE: Final = "agent"
 SITE_SERIES: Final = canonical((f.AGENT_SITE.name,))
+CLOCK_ENTITY: Final = "roster"
 
 Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of time)
 
@@ -47,7 +51,7 @@ class Agent:
         self.since_ms = since_ms  # in its site state since
         self.capacity = capacity  # channel -> contacts at once
         self.contacts = contacts if contacts is not None else {}  # id -> [channel, since]
-        self.accrued_ms = accrued_ms  # its time is credited up to here
+        self.accrued_ms = accrued_ms  # its time is credited up to here (when last saved)
         self.last_event = last_event
         self.profile: Profile | None = None  # cached; None: to be computed
 
@@ -123,9 +127,12 @@ class Roster:
         self.max_agents = max_agents
         self.max_wait_ms = max_wait_ms
         self.agents: dict[str, Agent] = {}
+        self.rates: dict[SeriesKey, list[int]] = {}  # per series, the sum of its agents' rates
+        self.accrued_ms = -1  # every agent's time is credited up to here (-1: none yet)
         self.dirty: set[str] = set()
         self.live_dirty: set[str] = set()
         self._expiry_minute = 0
+        self._behind: list[tuple[Profile, int, int]] = []  # see ``restore``
 
     def agent(self, agent_id: str, ts_ms: int) -> Agent | None:
         agent = self.agents.get(agent_id)
@@ -136,33 +143,56 @@ class Roster:
         return agent
 
     def changed(self, agent_id: str, agent: Agent, before: Profile, ts_ms: int) -> None:
-        """``agent`` changed at ``ts_ms`` (it did ``before`` until then): credit its time,
-        and forget it once it is offline with nothing in service."""
+        """``agent`` changed at ``ts_ms`` (it did ``before`` until then): swap its rates in
+        the sums, correct what was credited since ``ts_ms`` if that is in the past, and
+        forget the agent once it is offline with nothing in service."""
         agent.profile = None
         after = profile_of(agent)
-        if ts_ms >= agent.accrued_ms:
-            self._credit(before, agent.accrued_ms, ts_ms, 1)
-            agent.accrued_ms = ts_ms
-        elif before != after:  # late: what was credited since ts_ms was the old profile's
-            self._credit(before, ts_ms, agent.accrued_ms, -1)
-            self._credit(after, ts_ms, agent.accrued_ms, 1)
+        if after != before:
+            # the sums are credited up to the windows' "now" (once per batch), so that
+            # every change of the batch is a small correction of what it changed
+            self._accrue(max(ts_ms, self.windows.now_ms))
+            delta = _difference(before, after)
+            sums = self.rates
+            for series, change in delta.items():
+                total = sums.get(series)
+                if total is None:
+                    total = sums[series] = [0] * len(change)
+                for i, amount in enumerate(change):
+                    total[i] += amount
+                if not any(total):
+                    del sums[series]
+            if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms was ``before``
+                self._credit(list(delta.items()), ts_ms, self.accrued_ms)
         self.dirty.add(agent_id)
         self.live_dirty.add(agent_id)
         if agent.state == OFFLINE and not agent.contacts:
             del self.agents[agent_id]
 
-    def _credit(self, profile: Profile, start_ms: int, end_ms: int, sign: int) -> None:
+    def _accrue(self, until_ms: int) -> None:
+        """Credit every series' rates up to ``until_ms``."""
+        if until_ms <= self.accrued_ms:
+            return
+        if self.accrued_ms >= 0:
+            for profile, start_ms, end_ms in self._behind:
+                self._credit(profile, start_ms, end_ms)
+            self._behind.clear()
+            if self.rates:
+                self._credit(list(self.rates.items()), self.accrued_ms, until_ms)
+        self.accrued_ms = until_ms
+
+    def _credit(self, profile: Profile, start_ms: int, end_ms: int) -> None:
         """Credit ``profile`` over [start, end) minute by minute where a window can hold it;
         time before every window's start goes to ``total`` in one piece (an event dated
         years back costs one credit, not a credit per minute)."""
         t = start_ms
         before_windows = min(end_ms, self.windows.earliest_start_ms)
         if t < before_windows:
-            self._add(profile, t, (before_windows - t) * sign)
+            self._add(profile, t, before_windows - t)
             t = before_windows
         while t < end_ms:
             step_end = min(end_ms, t - t % BUCKET_MS + BUCKET_MS)
-            self._add(profile, t, (step_end - t) * sign)
+            self._add(profile, t, step_end - t)
             t = step_end
 
     def _add(self, profile: Profile, at_ms: int, amount_ms: int) -> None:
@@ -174,11 +204,7 @@ class Roster:
                     values[i] += rate * amount_ms
 
     def advance(self, now_ms: int) -> None:
-        for agent_id, agent in self.agents.items():
-            if now_ms > agent.accrued_ms:
-                self._credit(profile_of(agent), agent.accrued_ms, now_ms, 1)
-                agent.accrued_ms = now_ms
-                self.dirty.add(agent_id)  # the checkpoint holds how far it is credited
+        self._accrue(now_ms)
         minute = now_ms // BUCKET_MS
         if minute != self._expiry_minute:  # contacts whose release never came
             self._expiry_minute = minute
@@ -210,10 +236,41 @@ class Roster:
         out: dict[RecordKey, list[Any] | None] = {}
         for agent_id in self.dirty:
             agent = self.agents.get(agent_id)
+            if agent is not None:
+                agent.accrued_ms = self.accrued_ms
             out[(f.AGENT_RECORDS.name, agent_id)] = None if agent is None else agent.to_list()
         self.dirty.clear()
+        out[(f.AGENT_CLOCK.name, CLOCK_ENTITY)] = [self.accrued_ms]
         return out
 
     def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
         for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
             self.agents[agent_id] = Agent.from_list(raw)
+        for agent in self.agents.values():
+            for series, per_ms in profile_of(agent):
+                total = self.rates.setdefault(series, [0] * len(per_ms))
+                for i, rate in enumerate(per_ms):
+                    total[i] += rate
+        clock = records.get(f.AGENT_CLOCK.name, {}).get(CLOCK_ENTITY)
+        if clock is not None:
+            self.accrued_ms = int(clock[0])
+        elif self.agents:  # saved when each agent had its own credit time: catch them up
+            self.accrued_ms = max(agent.accrued_ms for agent in self.agents.values())
+            self._behind = [(profile_of(agent), agent.accrued_ms, self.accrued_ms)
+                            for agent in self.agents.values()
+                            if agent.accrued_ms < self.accrued_ms]
+
+
+def _difference(before: Profile, after: Profile) -> dict[SeriesKey, list[int]]:
+    """Per series, the rates of ``after`` less those of ``before``."""
+    out: dict[SeriesKey, list[int]] = {}
+    for series, per_ms in after:
+        out[series] = list(per_ms)
+    for series, per_ms in before:
+        change = out.get(series)
+        if change is None:
+            out[series] = [-rate for rate in per_ms]
+        else:
+            for i, rate in enumerate(per_ms):
+                change[i] -= rate
+    return {series: change for series, change in out.items() if any(change)}
