@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from ccpulse.windows.agents import family as f
 from ccpulse.windows.agents.roster import LIVE, rates
 from ccpulse.windows.config import EngineConfig
-from ccpulse.windows.partition import PartitionState
+from ccpulse.windows.partition import PartitionState, StoredPartition
 from ccpulse.windows.registry import build_registry
+from tests.windows.restart import add_totals, restart
 
 T0 = 1_700_000_000_000
 REGISTRY = build_registry(EngineConfig(capacity={"voice": 1, "chat": 3}))
@@ -120,9 +121,10 @@ def seconds_credited(events: list[dict[str, Any]], now_ms: int, since_ms: int
 
 
 @st.composite
-def arrivals(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[int]]:
+def arrivals(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[int], int]:
     """Three agents' events, each agent's in order, interleaved in any order (so that one
-    agent's events can arrive after another's moved time past them), cut into batches."""
+    agent's events can arrive after another's moved time past them), cut into batches,
+    and after which batch the partition restarts from its checkpoint (-1: never)."""
     streams = [draw(agent_events(name)) for name in ("ann", "bob", "cy")]
     rng = random.Random(draw(st.integers(0, 2**32)))
     order: list[dict[str, Any]] = []
@@ -130,26 +132,28 @@ def arrivals(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[int]]:
         stream = rng.choice([s for s in streams if s])
         order.append(stream.pop(0))
     cuts = sorted(draw(st.sets(st.integers(1, max(1, len(order) - 1)), max_size=4)))
-    return order, cuts
+    return order, cuts, draw(st.integers(-1, len(cuts)))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(arrivals())
 def test_time_in_state_is_that_of_the_events_own_times(
-        arrival: tuple[list[dict[str, Any]], list[int]]) -> None:
-    order, cuts = arrival
+        arrival: tuple[list[dict[str, Any]], list[int], int]) -> None:
+    order, cuts, restart_after = arrival
     state = PartitionState(REGISTRY, T0)
-    for start, end in zip([0, *cuts], [*cuts, len(order)], strict=True):
+    before_restart: dict[tuple[str, ...], list[int]] = {}
+    for i, (start, end) in enumerate(zip([0, *cuts], [*cuts, len(order)], strict=True)):
         batch = order[start:end]
-        if not batch:
-            continue
-        state.advance(max(state.now_ms, max(d["ts"] for d in batch)))
-        assert state.apply([REGISTRY.decode(d, state.now_ms, 0) for d in batch]) == []
-        state.expire()
+        if batch:
+            state.advance(max(state.now_ms, max(d["ts"] for d in batch)))
+            assert state.apply([REGISTRY.decode(d, state.now_ms, 0) for d in batch]) == []
+            state.expire()
+        if i == restart_after:
+            state, before_restart = restart(REGISTRY, state)
     now = state.now_ms + 30_000
     state.advance(now)
     state.expire()
-    state.windows.fold()
+    totals = add_totals(before_restart, state)
     by_agent: dict[str, list[dict[str, Any]]] = {}
     for doc in order:
         by_agent.setdefault(doc["agent_id"], []).append(doc)
@@ -159,9 +163,11 @@ def test_time_in_state_is_that_of_the_events_own_times(
             total = expected.setdefault(series, [0] * f.AGENT_TIME.size)
             for i, v in enumerate(vec):
                 total[i] += v
-    got = {series: values for series, values in state.windows.totals["total"].items()
+    got = {series: values for series, values in totals.items()
            if series[0] in ("agent_time", "agent_site") and any(values)}
     assert got == {k: v for k, v in expected.items() if any(v)}
+    if restart_after >= 0:
+        return  # the 5-minute window starts again empty in the restarted test partition
     five = {series: values for series, values in state.windows.totals["5m"].items()
             if series[0] in ("agent_time", "agent_site") and any(values)}
     start = state.windows.starts["5m"]
@@ -211,3 +217,27 @@ def test_an_agent_in_two_queues_is_one_record_with_its_contacts() -> None:
          "channel": "chat"}])
     assert live(state)["ann"]["n"] == {"chat": 2}
     assert state.counters["duplicates"] == 1
+
+
+def test_a_state_saved_with_a_credit_time_per_agent_catches_each_agent_up() -> None:
+    """States saved before the roster had one credit time held one per agent record: an
+    agent credited less far than the others is credited up to them, once."""
+    state = PartitionState(REGISTRY, T0)
+    state.advance(T0)
+    docs = [{"event_id": f"e-{a}", "type": "agent.state", "ts": T0, "agent_id": a,
+             "state": "available"} for a in ("ann", "bob")]
+    assert state.apply([REGISTRY.decode(d, T0, 0) for d in docs]) == []
+    records: dict[str, dict[str, list[Any]]] = {}
+    for (spec, entity), raw in state.checkpoint().records.items():
+        if raw is not None and spec != f.AGENT_CLOCK.name:
+            records.setdefault(spec, {})[entity] = raw
+    accrued = f.AGENT_RECORDS.fields.index("accrued_ms")
+    records[f.AGENT_RECORDS.name]["ann"][accrued] = T0 + 30_000
+    records[f.AGENT_RECORDS.name]["bob"][accrued] = T0 + 60_000
+    again = PartitionState(REGISTRY, T0 + 60_000,
+                           StoredPartition(now_ms=T0 + 60_000, records=records))
+    again.advance(T0 + 120_000)
+    again.expire()
+    again.windows.fold()
+    staffed = again.windows.totals["total"][("agent_site",)][f.STAFFED]
+    assert staffed == 90_000 + 60_000
