@@ -20,6 +20,7 @@ MODULES = (
     "ccpulse.windows.engine",
     "ccpulse.windows.events",
     "ccpulse.windows.families",
+    "ccpulse.windows.fields",
     "ccpulse.windows.histograms",
     "ccpulse.windows.partition",
     "ccpulse.windows.policy",

@@ -18,7 +18,7 @@ sources=$("$python" ccpulse/native.py)
 stale=""
 if [ ! -f "$marker" ] || ! .venv/bin/python -c "import ccpulse.windows" 2>/dev/null; then
   stale="first install"
-elif [ -n "$(find pyproject.toml setup.py uv.lock $sources -newer "$marker" 2>/dev/null)" ]; then
+elif [ -n "$(find pyproject.toml setup.py uv.lock ccpulse/native.py $sources -newer "$marker" 2>/dev/null)" ]; then
   stale="sources changed"
 elif [ "$(cat "$marker")" != "pure=${CCPULSE_PURE_PYTHON:-}" ]; then
   stale="CCPULSE_PURE_PYTHON changed"
