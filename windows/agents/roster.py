@@ -153,21 +153,25 @@ class Roster:
             # every change of the batch is a small correction of what it changed
             self._accrue(max(ts_ms, self.windows.now_ms))
             delta = _difference(before, after)
-            sums = self.rates
-            for series, change in delta.items():
-                total = sums.get(series)
-                if total is None:
-                    total = sums[series] = [0] * len(change)
-                for i, amount in enumerate(change):
-                    total[i] += amount
-                if not any(total):
-                    del sums[series]
+            self._add_rates(list(delta.items()))
             if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms was ``before``
                 self._credit(list(delta.items()), ts_ms, self.accrued_ms)
         self.dirty.add(agent_id)
         self.live_dirty.add(agent_id)
         if agent.state == OFFLINE and not agent.contacts:
             del self.agents[agent_id]
+
+    def _add_rates(self, profile: Profile) -> None:
+        """Add ``profile``'s rates into the sums (a series whose sum is zero is dropped)."""
+        sums = self.rates
+        for series, change in profile:
+            total = sums.get(series)
+            if total is None:
+                total = sums[series] = [0] * len(change)
+            for i, amount in enumerate(change):
+                total[i] += amount
+            if not any(total):
+                del sums[series]
 
     def _accrue(self, until_ms: int) -> None:
         """Credit every series' rates up to ``until_ms``."""
@@ -240,17 +244,15 @@ class Roster:
                 agent.accrued_ms = self.accrued_ms
             out[(f.AGENT_RECORDS.name, agent_id)] = None if agent is None else agent.to_list()
         self.dirty.clear()
-        out[(f.AGENT_CLOCK.name, CLOCK_ENTITY)] = [self.accrued_ms]
+        if self.agents:  # with none, there is nothing the credit time could be owed to
+            out[(f.AGENT_CLOCK.name, CLOCK_ENTITY)] = [self.accrued_ms]
         return out
 
     def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
         for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
             self.agents[agent_id] = Agent.from_list(raw)
         for agent in self.agents.values():
-            for series, per_ms in profile_of(agent):
-                total = self.rates.setdefault(series, [0] * len(per_ms))
-                for i, rate in enumerate(per_ms):
-                    total[i] += rate
+            self._add_rates(profile_of(agent))
         clock = records.get(f.AGENT_CLOCK.name, {}).get(CLOCK_ENTITY)
         if clock is not None:
             self.accrued_ms = int(clock[0])
