@@ -50,9 +50,19 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_TOTAL_FIELDS: dict[TotalKey, str] = {}  # the same totals are written batch after batch
+MAX_CACHED_FIELDS = 200_000
+
+
 def _total_field(key: TotalKey) -> str:
-    window, series = key
-    return _json([window, *series])
+    field = _TOTAL_FIELDS.get(key)
+    if field is None:
+        window, series = key
+        field = _json([window, *series])
+        if len(_TOTAL_FIELDS) >= MAX_CACHED_FIELDS:
+            _TOTAL_FIELDS.clear()
+        _TOTAL_FIELDS[key] = field
+    return field
 
 
 def _bucket_field(key: BucketKey) -> str:

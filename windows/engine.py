@@ -64,7 +64,7 @@ class WindowSet:
         self.days: dict[SeriesKey, dict[int, Vec]] = {}
         self.totals: dict[str, dict[SeriesKey, Vec]] = {w.name: {} for w in windows}
         self.pending: dict[SeriesKey, dict[int, Vec]] = {}
-        self.dirty_series: set[SeriesKey] = set()  # whose window totals changed
+        self.dirty_totals: set[TotalKey] = set()  # window totals changed since the last drain
         self.dirty_buckets: set[BucketKey] = set()
         self._pruned_before: dict[str, int] = {}  # per granularity, the last prune's bound
 
@@ -99,10 +99,9 @@ class WindowSet:
         oldest_day = self.oldest_kept_day_ms
         day_of: dict[int, int] = {}
         starts = self.starts
-        dirty = self.dirty_series
+        dirty = self.dirty_totals
         for series, per_bucket in self.pending.items():
             family = self.families[series[0]]
-            dirty.add(series)
             for bucket, delta in per_bucket.items():
                 if self._sliding[family.name] and bucket >= oldest_minute:
                     self._add_bucket(self.minutes, MINUTE, series, bucket, delta)
@@ -114,6 +113,7 @@ class WindowSet:
                         self._add_bucket(self.days, DAY, series, day, delta)
                 for window in family.windows:
                     if starts[window] <= bucket:
+                        dirty.add((window, series))
                         totals = self.totals[window]
                         total = totals.get(series)
                         if total is None:
@@ -160,18 +160,22 @@ class WindowSet:
     def _retire(self, window: str, buckets: dict[SeriesKey, dict[int, Vec]], old_start: int,
                 new_start: int) -> None:
         totals = self.totals[window]
+        dirty = self.dirty_totals
         for series in list(totals):
             total = totals[series]
+            left = False
             for start, values in buckets.get(series, {}).items():
                 if old_start <= start < new_start:
                     subtract_into(total, values)
-            if is_empty(total):
-                del totals[series]
-            self.dirty_series.add(series)
+                    left = True
+            if left:
+                dirty.add((window, series))
+                if is_empty(total):
+                    del totals[series]
 
     def _reset(self, window: str) -> None:
         totals = self.totals[window]
-        self.dirty_series.update(totals)
+        self.dirty_totals.update((window, series) for series in totals)
         totals.clear()
 
     def _prune(self, buckets: dict[SeriesKey, dict[int, Vec]], granularity: str,
@@ -195,12 +199,11 @@ class WindowSet:
         return self.totals[window].get(series) or self.families[series[0]].empty()
 
     def drain_totals(self) -> dict[TotalKey, Vec | None]:
-        """Every window total of the series changed since the last drain (None: gone)."""
-        out: dict[TotalKey, Vec | None] = {}
-        for series in self.dirty_series:
-            for window in self.families[series[0]].windows:
-                out[(window, series)] = self.totals[window].get(series)
-        self.dirty_series = set()
+        """Every window total changed since the last drain (None: gone)."""
+        totals = self.totals
+        out: dict[TotalKey, Vec | None] = {key: totals[key[0]].get(key[1])
+                                            for key in self.dirty_totals}
+        self.dirty_totals = set()
         return out
 
     def drain_buckets(self) -> dict[BucketKey, Vec | None]:

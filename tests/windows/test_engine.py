@@ -127,6 +127,33 @@ def test_restoring_totals_and_buckets_midway_changes_nothing(script: list[Credit
     assert engine_totals(windows) == engine_totals(straight)
 
 
+@settings(max_examples=200, deadline=None)
+@given(script=steps)
+def test_what_is_drained_step_by_step_rebuilds_every_total(
+        script: list[Credit | Advance]) -> None:
+    windows = WindowSet(Calendar("Europe/London"), WINDOWS, FAMILIES, T0)
+    published: dict[tuple[str, SeriesKey], Vec] = {}
+    for step in script:
+        run(windows, [step], T0)
+        for key, values in windows.drain_totals().items():
+            if values is None or is_empty(values):
+                published.pop(key, None)
+            else:
+                published[key] = list(values)
+    assert published == engine_totals(windows)
+
+
+def test_time_moving_drains_only_the_totals_a_bucket_left() -> None:
+    windows = WindowSet(Calendar("UTC"), WINDOWS, FAMILIES, T0)
+    early, late = ("quick", "sales", "voice"), ("quick", "sales", "chat")
+    windows.slot(early, T0 - 4 * 60_000)[0] += 1
+    windows.slot(late, T0)[0] += 1
+    windows.fold()
+    windows.drain_totals()
+    windows.advance(T0 + 60_000)  # the early credit leaves the 5-minute window only
+    assert set(windows.drain_totals()) == {("5m", early)}
+
+
 def test_minute_buckets_are_kept_only_as_long_as_the_longest_sliding_window() -> None:
     windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
     series = ("quick", "q", "voice")

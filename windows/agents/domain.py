@@ -25,7 +25,7 @@ from ccpulse.windows.agents.roster import (
 from ccpulse.windows.agents.work import AGENTS_TOPIC, ASSIGNED, RELEASED
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.domain import Context, EventType
-from ccpulse.windows.events import CHANNELS, Event
+from ccpulse.windows.events import CHANNELS, Event, is_name
 from ccpulse.windows.fields import (
     CHANNEL,
     CHOICE,
@@ -141,6 +141,11 @@ class AgentsDomain:
 
     def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
                ts_ms: int) -> Event:
+        kind = etype.kind
+        if kind in (ASSIGNED, RELEASED):
+            fast = _contact_event(doc, etype, event_id, ts_ms)
+            if fast is not None:
+                return fast
         v = check(doc, etype.fields)
         return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, v["agent_id"],
                           v.get("queue") or "", v.get("channel") or "", v.get("state") or "",
@@ -149,6 +154,21 @@ class AgentsDomain:
 
     def new_state(self, ctx: Context) -> AgentStates:
         return AgentStates(ctx, self.config)
+
+
+def _contact_event(doc: dict[str, Any], etype: EventType, event_id: str,
+                   ts_ms: int) -> AgentEvent | None:
+    """``agent.assigned`` / ``released`` in the common case (every field a plain name and
+    a known channel); None: let the field-by-field checks say what is wrong."""
+    agent_id: Any = doc.get("agent_id")
+    contact_id: Any = doc.get("contact_id")
+    queue: Any = doc.get("queue")
+    channel: Any = doc.get("channel")
+    if (is_name(agent_id) and is_name(contact_id) and is_name(queue)
+            and type(channel) is str and channel in CHANNELS):
+        return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, agent_id, queue,
+                          channel, contact_id=contact_id)
+    return None
 
 
 class AgentStates(Roster):

@@ -87,10 +87,18 @@ class Agent:
                 "n": self.in_service()}
 
 
+_RATES: dict[tuple[str, int, int], list[int]] = {}
+
+
 def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
-    """Milliseconds credited to each ``agent_time`` field per millisecond in ``state``."""
+    """Milliseconds credited to each ``agent_time`` field per millisecond in ``state``
+    (shared between agents: never to be changed in place)."""
     if state == OFFLINE:
         return None
+    key = (state, capacity, contacts)
+    known = _RATES.get(key)
+    if known is not None:
+        return known
     out = [0] * f.AGENT_TIME.size
     out[f.STAFFED] = 1
     out[f.STATE_FIELD[state]] = 1
@@ -99,6 +107,8 @@ def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
         out[f.OCCUPIED] = 1 if contacts or state != AVAILABLE else 0
         out[f.SLOT] = capacity
         out[f.USED_SLOT] = contacts
+    if len(_RATES) < 4096:
+        _RATES[key] = out
     return out
 
 
