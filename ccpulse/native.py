@@ -22,6 +22,7 @@ MODULES = (
     "ccpulse.windows.families",
     "ccpulse.windows.fields",
     "ccpulse.windows.histograms",
+    "ccpulse.windows.labels",
     "ccpulse.windows.partition",
     "ccpulse.windows.policy",
     "ccpulse.windows.registry",

@@ -36,6 +36,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLarge
 
 from ccpulse.errors import Backoff
 from ccpulse.state.connect import UNAVAILABLE
+from ccpulse.stream.batches import BatchSender
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import DEAD_LETTER_MAX_BYTES, TRUNCATED_DEAD_LETTER_BYTES
 from ccpulse.stream.metrics import WorkerMetrics
@@ -112,6 +113,7 @@ class FoldWorker:
         self.fatal: BaseException | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
+        self.sender: BatchSender | None = None  # the producer's, for derived events
         self.store_backoff = Backoff("Redis", log)
         self.broker_backoff = Backoff("the Kafka broker", log)
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
@@ -125,7 +127,7 @@ class FoldWorker:
         kafka = self.config.kafka
         options = kafka.client_options()
         while not self._stopping:
-            self.producer = AIOKafkaProducer(**options, linger_ms=5,
+            self.producer = AIOKafkaProducer(**options, linger_ms=5, max_batch_size=256 << 10,
                                              max_request_size=DEAD_LETTER_MAX_BYTES + (64 << 10))
             self.consumer = AIOKafkaConsumer(
                 **options,
@@ -334,11 +336,12 @@ class FoldWorker:
             return
         assert self.producer is not None
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
-        events = []
-        for event in derived:
-            events.append(await self.producer.send(
-                self.config.topics.name(event.topic), orjson.dumps(event.doc),
-                event.key.encode()))
+        topics = self.config.topics
+        if self.sender is None or self.sender.producer is not self.producer:
+            self.sender = BatchSender(self.producer)
+        events = await self.sender.send(
+            [(topics.name(event.topic), event.key.encode(), orjson.dumps(event.doc))
+             for event in derived])
         results = await asyncio.gather(*(sent for _, sent in letters), *events,
                                        return_exceptions=True)
         for (item, _), result in zip(letters, results, strict=False):

@@ -37,15 +37,21 @@ class EventType:
     example: Mapping[str, Any] = field(default_factory=dict)  # a valid document
 
 
-@dataclass(frozen=True)
 class Derived:
     """An event a domain derives for another partition (keyed by another entity, such as
     the agent of a contact): sent to ``topic`` with ``key``, folded there like any other.
-    Its ``event_id`` is derived from its source, so a copy sent again is recognised."""
+    Its ``event_id`` is derived from its source, so a copy sent again is recognised.
+    (A plain class: thousands are made per batch.)"""
 
-    topic: str
-    key: str
-    doc: dict[str, Any]
+    __slots__ = ("doc", "key", "topic")
+
+    def __init__(self, topic: str, key: str, doc: dict[str, Any]) -> None:
+        self.topic = topic
+        self.key = key
+        self.doc = doc
+
+    def __repr__(self) -> str:
+        return f"Derived({self.topic!r}, {self.key!r}, {self.doc!r})"
 
 
 @dataclass

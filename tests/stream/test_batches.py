@@ -1,0 +1,72 @@
+"""Keyed events sent in batches, against the real broker: each lands on the partition
+the producer's own partitioner gives its key, in order, however many there are."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from ccpulse.devtools.embedded import Service
+from ccpulse.stream.batches import BatchSender
+
+_names = itertools.count()
+
+
+async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
+                         ) -> tuple[dict[bytes, int], dict[bytes, list[tuple[int, bytes]]]]:
+    """Where the plain producer puts each key, and what the batch sender's topic holds."""
+    by_send, by_batch = f"plain{next(_names)}", f"batched{next(_names)}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(t, 5, 1) for t in (by_send, by_batch)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=16 << 10)
+    await producer.start()
+    try:
+        plain = {key: (await (await producer.send(by_send, b"x", key=key))).partition
+                 for key in set(keys)}
+        values = [f"{i:0{value_bytes}d}".encode() for i in range(len(keys))]
+        futures = await BatchSender(producer).send(
+            [(by_batch, key, value) for key, value in zip(keys, values, strict=True)])
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(by_batch, bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    landed: dict[bytes, list[tuple[int, bytes]]] = {}
+    try:
+        seen = 0
+        while seen < len(keys):
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    assert record.key is not None and record.value is not None
+                    landed.setdefault(record.key, []).append((record.partition, record.value))
+                    seen += 1
+    finally:
+        await consumer.stop()
+    return plain, landed
+
+
+@pytest.mark.integration
+def test_each_key_lands_where_the_producer_puts_it_in_order(broker: Service) -> None:
+    keys = [f"agent-{i % 37}".encode() for i in range(3_000)]  # several full batches
+    plain, landed = asyncio.run(send_both_ways(f"127.0.0.1:{broker.port}", keys, 40))
+    assert len({partition for partition in plain.values()}) > 1
+    for key, records in landed.items():
+        assert {partition for partition, _ in records} == {plain[key]}
+        sent = [f"{i:040d}".encode() for i, k in enumerate(keys) if k == key]
+        assert [value for _, value in records] == sent
+
+
+@pytest.mark.integration
+def test_an_event_larger_than_a_batch_goes_out_alone(broker: Service) -> None:
+    keys = [b"a", b"b", b"a"]
+    _, landed = asyncio.run(send_both_ways(f"127.0.0.1:{broker.port}", keys, 20_000))
+    assert sorted(len(records) for records in landed.values()) == [1, 2]
