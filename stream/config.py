@@ -20,7 +20,7 @@ class WorkerConfig:
     clock: str = "wall"
     batch_size: int = 10_000
     batch_within_s: float = 0.1
-    publish_hold_s: float = 0.25  # while catching up: publish a partition at most this often
+    publish_hold_s: float = 1.0  # while catching up: publish a partition at most this often
     tick_s: float = 1.0
     session_timeout_s: float = 6.0
     instance_id: str | None = None  # static group membership (KIP-345) when set

@@ -271,7 +271,7 @@ class FoldWorker:
             folded = self.processor.fold(batch)
             await self._send(folded.dead, folded.derived)
             self.processor.sent(folded)
-            # a full batch means more is waiting: publish a few times a second, not per batch;
+            # a full batch means more is waiting: publish once a second, not per batch;
             # but a batch that sent dead letters is saved now, so that a crash cannot make
             # them be sent again (derived events are recognised downstream anyway)
             full = sum(len(records) for records in batch.values()) >= self.config.batch_size
