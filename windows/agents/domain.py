@@ -35,6 +35,7 @@ from ccpulse.windows.fields import (
     FieldSpec,
     check,
     name_field,
+    read,
 )
 from ccpulse.windows.histograms import HistogramSpec
 from ccpulse.windows.outcome import APPLIED, DUPLICATE
@@ -54,16 +55,18 @@ QUEUE_FIELDS = (
                     "is in."),
     CHANNEL,
 )
+QUEUES_FIELD = FieldSpec("queues", NAMES, False, "The queues the agent serves from now on "
+                         "(absent: as before).", max_length=MAX_QUEUES_PER_AGENT)
+CAPACITY_FIELD = FieldSpec("capacity", COUNTS, False, "Contacts of each channel the agent can "
+                           "serve at once, replacing the defaults (absent: as before).",
+                           tuple(sorted(CHANNELS)), high=100)
 STATE_FIELDS = (
     AGENT_ID,
     FieldSpec("state", CHOICE, True, "available, busy, after_contact_work, away or offline.",
               STATES),
     name_field("reason", "Why (for away: break, lunch, training...).", required=False),
-    FieldSpec("queues", NAMES, False, "The queues the agent serves from now on (absent: as "
-              "before).", max_length=MAX_QUEUES_PER_AGENT),
-    FieldSpec("capacity", COUNTS, False, "Contacts of each channel the agent can serve at "
-              "once, replacing the defaults (absent: as before).", tuple(sorted(CHANNELS)),
-              high=100),
+    QUEUES_FIELD,
+    CAPACITY_FIELD,
 )
 CONTACT_FIELDS = (
     AGENT_ID,
@@ -142,10 +145,13 @@ class AgentsDomain:
     def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
                ts_ms: int) -> Event:
         kind = etype.kind
+        fast = None
         if kind in (ASSIGNED, RELEASED):
             fast = _contact_event(doc, etype, event_id, ts_ms)
-            if fast is not None:
-                return fast
+        elif kind == STATE:
+            fast = _state_event(doc, etype, event_id, ts_ms)
+        if fast is not None:
+            return fast
         v = check(doc, etype.fields)
         return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, v["agent_id"],
                           v.get("queue") or "", v.get("channel") or "", v.get("state") or "",
@@ -169,6 +175,21 @@ def _contact_event(doc: dict[str, Any], etype: EventType, event_id: str,
         return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, agent_id, queue,
                           channel, contact_id=contact_id)
     return None
+
+
+def _state_event(doc: dict[str, Any], etype: EventType, event_id: str,
+                 ts_ms: int) -> AgentEvent | None:
+    """``agent.state`` with a plain agent name, a known state and a plain reason (its
+    queues and capacity read as declared); None: let the field-by-field checks say."""
+    agent_id: Any = doc.get("agent_id")
+    state: Any = doc.get("state")
+    reason: Any = doc.get("reason")
+    if not (is_name(agent_id) and type(state) is str and state in STATES
+            and (reason is None or is_name(reason))):
+        return None
+    return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, agent_id, state=state,
+                      reason=reason or "", queues=read(doc, QUEUES_FIELD),
+                      capacity=read(doc, CAPACITY_FIELD))
 
 
 class AgentStates(Roster):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ccpulse.windows.contacts.event import UNMEASURED, ContactEvent
-from ccpulse.windows.events import CHANNELS
+from ccpulse.windows.contacts.event import TRANSFERRED, UNMEASURED, ContactEvent
+from ccpulse.windows.events import CHANNELS, is_name
 from ccpulse.windows.fields import CHOICE, QUEUE, FieldSpec, check, name_field
 
 HANDOFF: Final = "handoff"
@@ -53,9 +53,46 @@ class ChatEvent(ContactEvent):
 
 def decode_chat(doc: dict[str, Any], type_: str, kind: str, fields: tuple[FieldSpec, ...],
                 event_id: str, ts_ms: int) -> ChatEvent:
-    """A chat event, every declared field checked (raises ``Rejected`` naming the fault)."""
+    """A chat event, every declared field checked (raises ``Rejected`` naming the fault).
+    The common case (plain names, known choices) is checked inline; any doubt falls back
+    to the field-by-field checks, which name the exact fault."""
+    fast = _plain_chat(doc, type_, kind, event_id, ts_ms)
+    if fast is not None:
+        return fast
     values = check(doc, fields)
     return ChatEvent(event_id, type_, kind, ts_ms, values["conversation_id"], values["queue"],
                      values["channel"] or "chat", values["agent_id"], values.get("to_queue"),
                      values["customer_id"], values.get("author") or "",
                      values.get("visibility") != INTERNAL)
+
+
+def _plain_chat(doc: dict[str, Any], type_: str, kind: str, event_id: str,
+                ts_ms: int) -> ChatEvent | None:
+    conversation: Any = doc.get("conversation_id")
+    queue: Any = doc.get("queue")
+    channel: Any = doc.get("channel")
+    agent: Any = doc.get("agent_id")
+    customer: Any = doc.get("customer_id")
+    if not (is_name(conversation) and is_name(queue)
+            and (channel is None or (type(channel) is str and channel in CHANNELS))
+            and (agent is None or is_name(agent)) and (customer is None or is_name(customer))):
+        return None
+    to_queue: Any = None
+    author: Any = ""
+    public = True
+    if kind == TRANSFERRED:
+        to_queue = doc.get("to_queue")
+        if not is_name(to_queue):
+            return None
+    elif kind == MESSAGE:
+        author = doc.get("author")
+        visibility: Any = doc.get("visibility")
+        message_id: Any = doc.get("message_id")
+        if not (type(author) is str and author in AUTHOR.choices
+                and (visibility is None or (type(visibility) is str
+                                            and visibility in VISIBILITY.choices))
+                and (message_id is None or is_name(message_id))):
+            return None
+        public = visibility != INTERNAL
+    return ChatEvent(event_id, type_, kind, ts_ms, conversation, queue, channel or "chat",
+                     agent, to_queue, customer, author, public)
