@@ -23,8 +23,7 @@ Message = tuple[str, bytes, bytes]  # topic, key, value
 
 
 class BatchSender:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
-        self.producer = producer
+    def __init__(self) -> None:
         self._hashes: dict[bytes, int] = {}  # key -> its positive murmur2 hash
 
     def _hash(self, key: bytes) -> int:
@@ -35,7 +34,8 @@ class BatchSender:
             known = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
         return known
 
-    async def send(self, messages: Sequence[Message]) -> list[asyncio.Future[Any]]:
+    async def send(self, producer: AIOKafkaProducer,
+                   messages: Sequence[Message]) -> list[asyncio.Future[Any]]:
         """Queue every message, in order within each partition; returns the futures of
         their batches (each done when the broker has acknowledged it)."""
         partitions: dict[str, list[int]] = {}
@@ -43,18 +43,17 @@ class BatchSender:
         for topic, key, value in messages:
             numbers = partitions.get(topic)
             if numbers is None:
-                numbers = partitions[topic] = sorted(await self.producer.partitions_for(topic))
+                numbers = partitions[topic] = sorted(await producer.partitions_for(topic))
             target = numbers[self._hash(key) % len(numbers)]
             groups.setdefault((topic, target), []).append((key, value))
         futures = []
         for (topic, partition), items in groups.items():
-            batch = self.producer.create_batch()
+            batch = producer.create_batch()
             for key, value in items:
                 if batch.append(key=key, value=value, timestamp=None) is None:  # full
-                    futures.append(await self.producer.send_batch(batch, topic,
-                                                                  partition=partition))
-                    batch = self.producer.create_batch()
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
                     if batch.append(key=key, value=value, timestamp=None) is None:
                         raise ValueError(f"a {len(value)}-byte event does not fit in a batch")
-            futures.append(await self.producer.send_batch(batch, topic, partition=partition))
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
         return futures

@@ -113,7 +113,7 @@ class FoldWorker:
         self.fatal: BaseException | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
-        self.sender: BatchSender | None = None  # the producer's, for derived events
+        self.sender = BatchSender()  # for derived events
         self.store_backoff = Backoff("Redis", log)
         self.broker_backoff = Backoff("the Kafka broker", log)
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
@@ -337,11 +337,9 @@ class FoldWorker:
         assert self.producer is not None
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
         topics = self.config.topics
-        if self.sender is None or self.sender.producer is not self.producer:
-            self.sender = BatchSender(self.producer)
-        events = await self.sender.send(
-            [(topics.name(event.topic), event.key.encode(), orjson.dumps(event.doc))
-             for event in derived])
+        events = await self.sender.send(self.producer, [
+            (topics.name(event.topic), event.key.encode(), orjson.dumps(event.doc))
+            for event in derived])
         results = await asyncio.gather(*(sent for _, sent in letters), *events,
                                        return_exceptions=True)
         for (item, _), result in zip(letters, results, strict=False):

@@ -32,8 +32,8 @@ async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
         plain = {key: (await (await producer.send(by_send, b"x", key=key))).partition
                  for key in set(keys)}
         values = [f"{i:0{value_bytes}d}".encode() for i in range(len(keys))]
-        futures = await BatchSender(producer).send(
-            [(by_batch, key, value) for key, value in zip(keys, values, strict=True)])
+        futures = await BatchSender().send(
+            producer, [(by_batch, key, value) for key, value in zip(keys, values, strict=True)])
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
