@@ -19,6 +19,7 @@ from ccpulse.windows.agents.roster import (
     MAX_CONTACTS_PER_AGENT,
     OFFLINE,
     STATES,
+    Agent,
     Roster,
     profile_of,
 )
@@ -216,17 +217,11 @@ class AgentStates(Roster):
         agent = self.agent(agent_id, event.ts_ms)
         if agent is None:
             return "agent_limit"
+        if kind in (ASSIGNED, RELEASED):
+            return self._contact_event(agent_id, agent, event)
         before = profile_of(agent)
         site_before, reason_before = agent.site_state(), agent.reason
-        if kind == ASSIGNED:
-            if event.contact_id in agent.contacts:
-                return DUPLICATE
-            if len(agent.contacts) >= MAX_CONTACTS_PER_AGENT:
-                return "agent_limit"
-            agent.contacts[event.contact_id] = [event.channel, event.ts_ms]
-        elif kind == RELEASED:
-            del agent.contacts[event.contact_id]
-        elif kind == STATE:
+        if kind == STATE:
             agent.state = event.state
             agent.reason = event.reason
             if event.queues is not None:
@@ -240,6 +235,23 @@ class AgentStates(Roster):
         if agent.site_state() != site_before or agent.reason != reason_before:
             agent.since_ms = event.ts_ms
         self.changed(agent_id, agent, before, event.ts_ms)
+        return APPLIED
+
+    def _contact_event(self, agent_id: str, agent: Agent, event: AgentEvent) -> str:
+        """A contact taken into, or let out of, the agent's capacity: only its count of
+        contacts in service changes (not its state, reason or queues)."""
+        count = len(agent.contacts)
+        profile_of(agent)  # as it was before
+        if event.kind == ASSIGNED:
+            if event.contact_id in agent.contacts:
+                return DUPLICATE
+            if count >= MAX_CONTACTS_PER_AGENT:
+                return "agent_limit"
+            agent.contacts[event.contact_id] = [event.channel, event.ts_ms]
+        else:
+            del agent.contacts[event.contact_id]
+        agent.last_event = event.event_id
+        self.recounted(agent_id, agent, count, event.ts_ms)
         return APPLIED
 
     @staticmethod

@@ -38,7 +38,7 @@ Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of ti
 
 class Agent:
     __slots__ = ("accrued_ms", "capacity", "contacts", "last_event", "paused", "profile",
-                 "queues", "reason", "since_ms", "state")
+                 "profile_states", "queues", "reason", "since_ms", "state")
 
     def __init__(self, capacity: dict[str, int], accrued_ms: int, queues: set[str] | None = None,
                  paused: set[str] | None = None, state: str = OFFLINE, reason: str = "",
@@ -54,6 +54,7 @@ class Agent:
         self.accrued_ms = accrued_ms  # its time is credited up to here (when last saved)
         self.last_event = last_event
         self.profile: Profile | None = None  # cached; None: to be computed
+        self.profile_states: list[str] = []  # the state behind each of its entries
 
     def site_state(self) -> str:
         if self.state not in (OFFLINE, AWAY) and self.queues and self.paused >= self.queues:
@@ -112,19 +113,44 @@ def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
     return out
 
 
+_RECOUNTS: dict[tuple[str, int, int, int], list[int] | None] = {}
+
+
+def recount(state: str, capacity: int, before: int, after: int) -> list[int] | None:
+    """What an agent's rates in ``state`` gain when its contacts in service go from
+    ``before`` to ``after`` (None: nothing; shared, never to be changed in place)."""
+    key = (state, capacity, before, after)
+    if key in _RECOUNTS:
+        return _RECOUNTS[key]
+    old, new = rates(state, capacity, before), rates(state, capacity, after)
+    out: list[int] | None = None
+    if old is not None and new is not None:
+        change = [b - a for a, b in zip(old, new, strict=True)]
+        out = change if any(change) else None
+    if len(_RECOUNTS) < 4096:
+        _RECOUNTS[key] = out
+    return out
+
+
 def profile_of(agent: Agent) -> Profile:
     if agent.profile is None:
         capacity = sum(agent.capacity.values())
         contacts = len(agent.contacts)
         out: Profile = []
-        site = rates(agent.site_state(), capacity, contacts)
+        states: list[str] = []
+        site_state = agent.site_state()
+        site = rates(site_state, capacity, contacts)
         if site is not None:
             out.append((SITE_SERIES, site))
+            states.append(site_state)
             for queue in sorted(agent.queues):
-                per_queue = rates(agent.queue_state(queue), capacity, contacts)
+                state = agent.queue_state(queue)
+                per_queue = rates(state, capacity, contacts)
                 if per_queue is not None:
                     out.append((canonical((f.AGENT_TIME.name, queue)), per_queue))
+                    states.append(state)
         agent.profile = out
+        agent.profile_states = states
     return agent.profile
 
 
@@ -159,13 +185,41 @@ class Roster:
         agent.profile = None
         after = profile_of(agent)
         if after != before:
-            # the sums are credited up to the windows' "now" (once per batch), so that
-            # every change of the batch is a small correction of what it changed
-            self._accrue(max(ts_ms, self.windows.now_ms))
-            delta = _difference(before, after)
-            self._add_rates(list(delta.items()))
-            if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms was ``before``
-                self._credit(list(delta.items()), ts_ms, self.accrued_ms)
+            self._shift(list(_difference(before, after).items()), ts_ms)
+        self._touched(agent_id, agent)
+
+    def recounted(self, agent_id: str, agent: Agent, before: int, ts_ms: int) -> None:
+        """Only ``agent``'s number of contacts in service changed at ``ts_ms`` (from
+        ``before``): its series and states are those of its cached profile, so the change
+        is taken per series from ``recount``, without building the profile again."""
+        profile = profile_of(agent)
+        states = agent.profile_states
+        capacity = sum(agent.capacity.values())
+        count = len(agent.contacts)
+        after: Profile = []
+        delta: Profile = []
+        for (series, _), state in zip(profile, states, strict=True):
+            per_ms = rates(state, capacity, count)
+            assert per_ms is not None  # a profile holds no offline state
+            after.append((series, per_ms))
+            change = recount(state, capacity, before, count)
+            if change is not None:
+                delta.append((series, change))
+        agent.profile = after
+        if delta:
+            self._shift(delta, ts_ms)
+        self._touched(agent_id, agent)
+
+    def _shift(self, delta: Profile, ts_ms: int) -> None:
+        """Add ``delta`` to the sums from ``ts_ms`` on."""
+        # the sums are credited up to the windows' "now" (once per batch), so that every
+        # change of the batch is a small correction of what it changed
+        self._accrue(max(ts_ms, self.windows.now_ms))
+        self._add_rates(delta)
+        if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms lacked ``delta``
+            self._credit(delta, ts_ms, self.accrued_ms)
+
+    def _touched(self, agent_id: str, agent: Agent) -> None:
         self.dirty.add(agent_id)
         self.live_dirty.add(agent_id)
         if agent.state == OFFLINE and not agent.contacts:
