@@ -169,6 +169,9 @@ class Roster:
         self.live_dirty: set[str] = set()
         self._expiry_minute = 0
         self._behind: list[tuple[Profile, int, int]] = []  # see ``restore``
+        # what late changes owe the windows, per series (see ``_owe``)
+        self._owed_pieces: dict[SeriesKey, dict[int, list[int]]] = {}  # bucket -> ms
+        self._owed_from: dict[SeriesKey, dict[int, list[int]]] = {}  # from a minute on: rates
 
     def agent(self, agent_id: str, ts_ms: int) -> Agent | None:
         agent = self.agents.get(agent_id)
@@ -217,7 +220,65 @@ class Roster:
         self._accrue(max(ts_ms, self.windows.now_ms))
         self._add_rates(delta)
         if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms lacked ``delta``
-            self._credit(delta, ts_ms, self.accrued_ms)
+            self._owe(delta, ts_ms)
+
+    def _owe(self, delta: Profile, ts_ms: int) -> None:
+        """Note that ``delta`` is owed over [``ts_ms``, ``accrued_ms``), pieced as
+        ``_credit`` pieces it: its first piece as milliseconds in the bucket of ``ts_ms``,
+        the rest as rates from the minute after on (from the earliest window's start, for
+        a change before it). ``_settle`` credits every change's notes at once, per series
+        and minute, rather than each change minute by minute."""
+        end = self.accrued_ms
+        earliest = self.windows.earliest_start_ms
+        rest_from = earliest if ts_ms < earliest else ts_ms - ts_ms % BUCKET_MS + BUCKET_MS
+        first_ms = min(end, rest_from) - ts_ms
+        bucket = ts_ms - ts_ms % BUCKET_MS
+        for series, change in delta:
+            pieces = self._owed_pieces.get(series)
+            if pieces is None:
+                pieces = self._owed_pieces[series] = {}
+            owed = pieces.get(bucket)
+            if owed is None:
+                pieces[bucket] = [rate * first_ms for rate in change]
+            else:
+                for i, rate in enumerate(change):
+                    if rate:
+                        owed[i] += rate * first_ms
+            if rest_from < end:
+                starts = self._owed_from.get(series)
+                if starts is None:
+                    starts = self._owed_from[series] = {}
+                rates_from = starts.get(rest_from)
+                if rates_from is None:
+                    starts[rest_from] = list(change)
+                else:
+                    for i, rate in enumerate(change):
+                        rates_from[i] += rate
+
+    def _settle(self) -> None:
+        """Credit what ``_owe`` noted, up to ``accrued_ms``."""
+        if not self._owed_pieces:
+            return
+        slot = self.windows.slot
+        for series, pieces in self._owed_pieces.items():
+            for bucket, owed in pieces.items():
+                values = slot(series, bucket)
+                for i, amount in enumerate(owed):
+                    if amount:
+                        values[i] += amount
+        end = self.accrued_ms
+        for series, starts in self._owed_from.items():
+            t = min(starts)
+            running = [0] * len(starts[t])
+            while t < end:
+                step_end = min(end, t - t % BUCKET_MS + BUCKET_MS)
+                for start in [s for s in starts if s <= t]:
+                    for i, rate in enumerate(starts.pop(start)):
+                        running[i] += rate
+                self._add([(series, running)], t, step_end - t)
+                t = step_end
+        self._owed_pieces.clear()
+        self._owed_from.clear()
 
     def _touched(self, agent_id: str, agent: Agent) -> None:
         self.dirty.add(agent_id)
@@ -241,6 +302,7 @@ class Roster:
         """Credit every series' rates up to ``until_ms``."""
         if until_ms <= self.accrued_ms:
             return
+        self._settle()  # what is owed is owed up to the time credited so far
         if self.accrued_ms >= 0:
             for profile, start_ms, end_ms in self._behind:
                 self._credit(profile, start_ms, end_ms)
@@ -272,6 +334,7 @@ class Roster:
                     values[i] += rate * amount_ms
 
     def advance(self, now_ms: int) -> None:
+        self._settle()
         self._accrue(now_ms)
         minute = now_ms // BUCKET_MS
         if minute != self._expiry_minute:  # contacts whose release never came
