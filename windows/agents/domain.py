@@ -241,7 +241,7 @@ class AgentStates(Roster):
         """A contact taken into, or let out of, the agent's capacity: only its count of
         contacts in service changes (not its state, reason or queues)."""
         count = len(agent.contacts)
-        profile_of(agent)  # as it was before
+        profile_of(agent)  # cached before the change: ``recounted`` reads the old profile
         if event.kind == ASSIGNED:
             if event.contact_id in agent.contacts:
                 return DUPLICATE
