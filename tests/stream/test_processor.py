@@ -27,7 +27,7 @@ from ccpulse.windows.domain import Context, EventType, LiveKey, RecordKey
 from ccpulse.windows.events import Event
 from ccpulse.windows.fields import name_field
 from ccpulse.windows.registry import Registry, build_registry
-from ccpulse.windows.store import MemoryStore, PartitionStore
+from ccpulse.windows.store import MemoryStore, PartitionStore, View
 
 T0 = 1_700_000_000_000
 PID = "calls:0"
@@ -278,3 +278,63 @@ def test_records_deleted_before_they_were_folded_are_passed_over_on_the_second_t
     assert again.resume == []
     assert processor.state(PID).offset == 39
     assert "offsets 20 to 29 are no longer in the topic" in caplog.text
+
+
+def _calls_with_agents() -> list[bytes]:
+    """Calls answered and ended by two agents: each derives ``agent.assigned`` and
+    ``agent.released`` for the agents' partition."""
+    docs: list[dict[str, object]] = []
+    for c in range(12):
+        t = T0 + c * 20_000
+        agent = f"a{c % 2}"
+        for i, (kind, at) in enumerate([("queued", t), ("answered", t + 5_000),
+                                         ("ended", t + 65_000)]):
+            docs.append({"event_id": f"c{c}-{i}", "type": f"call.{kind}", "ts": at,
+                         "contact_id": f"c{c}", "queue": "sales", "channel": "voice",
+                         **({"agent_id": agent} if kind != "queued" else {}),
+                         **({"talk_s": 60} if kind == "ended" else {})})
+    docs.sort(key=lambda d: int(str(d["ts"])))
+    return [orjson.dumps(d) for d in docs]
+
+
+def _agents_after(crash: bool) -> View:
+    """The agents' partition after the calls are folded in two batches, each batch's derived
+    events folded there once sent. With ``crash``, the worker dies after the agents'
+    partition has published the second batch's derived events, before the calls' partition
+    is saved: the restarted worker folds the calls again and sends them again."""
+    store = MemoryStore()
+    calls = records(_calls_with_agents())
+    agents = [Record("agents", 0, a, None, orjson.dumps(
+        {"event_id": f"s{a}", "type": "agent.state", "ts": T0, "agent_id": f"a{a}",
+         "state": "available", "queues": ["sales"]})) for a in range(2)]
+    processor = Processor(REGISTRY, store, clock_factory("event"))
+
+    def save(pid: str) -> None:
+        pending = processor.prepare([pid])
+        assert processor.settle(pending, processor.execute(pending)) == []
+
+    def fold_calls(chunk: list[Record]) -> None:
+        folded = processor.fold({("calls", 0): chunk})
+        for derived in folded.derived:  # sent to the agents' topic, then folded there
+            agents.append(Record("agents", 0, len(agents), None, orjson.dumps(derived.doc)))
+        processor.sent(folded)
+        processor.fold({("agents", 0): agents[processor.state("agents:0").offset + 1:]})
+        save("agents:0")
+
+    half = len(calls) // 2
+    fold_calls(calls[:half])
+    save("calls:0")
+    fold_calls(calls[half:])
+    if crash:
+        processor = Processor(REGISTRY, store, clock_factory("event"))
+        fold_calls(calls[processor.state("calls:0").offset + 1:])
+    save("calls:0")
+    return store.view("agents:0")
+
+
+def test_derived_agent_events_sent_again_after_a_crash_are_counted_once() -> None:
+    once, again = _agents_after(crash=False), _agents_after(crash=True)
+    assert again.totals == once.totals
+    assert again.live == once.live
+    assert again.counters["processed"] == once.counters["processed"]
+    assert "duplicates" not in once.counters and again.counters["duplicates"] > 0

@@ -196,7 +196,7 @@ def _state_event(doc: dict[str, Any], etype: EventType, event_id: str,
 class AgentStates(Roster):
     def __init__(self, ctx: Context, config: EngineConfig) -> None:
         super().__init__(ctx, config.capacity, config.limits.max_contacts,
-                         config.voice.max_wait_ms)
+                         config.voice.max_wait_ms, config.voice.dedupe_ms)
 
     def apply(self, event: Event) -> str:
         assert isinstance(event, AgentEvent)
@@ -214,6 +214,10 @@ class AgentStates(Roster):
         kind = event.kind
         if kind == RELEASED and (known is None or event.contact_id not in known.contacts):
             return DUPLICATE  # released already (or never assigned here)
+        if kind == ASSIGNED and known is not None:
+            let_go = known.released.get(event.contact_id)
+            if let_go is not None and let_go[0] == event.event_id:
+                return DUPLICATE  # a copy of the assignment of a contact let go since
         agent = self.agent(agent_id, event.ts_ms)
         if agent is None:
             return "agent_limit"
@@ -247,9 +251,14 @@ class AgentStates(Roster):
                 return DUPLICATE
             if count >= MAX_CONTACTS_PER_AGENT:
                 return "agent_limit"
-            agent.contacts[event.contact_id] = [event.channel, event.ts_ms]
+            agent.contacts[event.contact_id] = [event.channel, event.ts_ms, event.event_id]
+            agent.released.pop(event.contact_id, None)
         else:
-            del agent.contacts[event.contact_id]
+            entry = agent.contacts.pop(event.contact_id)
+            released = agent.released
+            if len(released) >= MAX_CONTACTS_PER_AGENT:
+                del released[next(iter(released))]  # the longest remembered
+            released[event.contact_id] = [entry[2], event.ts_ms]
         agent.last_event = event.event_id
         self.recounted(agent_id, agent, count, event.ts_ms)
         return APPLIED

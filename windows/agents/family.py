@@ -41,6 +41,7 @@ RESPONSES: Final = 4
 RESPONSE_MS: Final = 5
 
 AGENT_RECORDS = RecordSpec("agent", 3, ("queues", "paused", "state", "reason", "since_ms",
-                                        "capacity", "contacts", "accrued_ms", "last_event"))
+                                        "capacity", "contacts", "accrued_ms", "last_event",
+                                        "released"))
 # how far the roster's time is credited (one record per partition)
 AGENT_CLOCK = RecordSpec("agent_clock", 1, ("accrued_ms",))

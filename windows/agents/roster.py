@@ -38,19 +38,23 @@ Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of ti
 
 class Agent:
     __slots__ = ("accrued_ms", "capacity", "contacts", "last_event", "paused", "profile",
-                 "profile_states", "queues", "reason", "since_ms", "state")
+                 "profile_states", "queues", "reason", "released", "since_ms", "state")
 
     def __init__(self, capacity: dict[str, int], accrued_ms: int, queues: set[str] | None = None,
                  paused: set[str] | None = None, state: str = OFFLINE, reason: str = "",
                  since_ms: int = 0, contacts: dict[str, list[Any]] | None = None,
-                 last_event: str = "") -> None:
+                 last_event: str = "", released: dict[str, list[Any]] | None = None) -> None:
         self.queues = queues if queues is not None else set()
         self.paused = paused if paused is not None else set()  # queues paused in
         self.state = state
         self.reason = reason
         self.since_ms = since_ms  # in its site state since
         self.capacity = capacity  # channel -> contacts at once
-        self.contacts = contacts if contacts is not None else {}  # id -> [channel, since]
+        # id -> [channel, since, id of the event that assigned it]
+        self.contacts = contacts if contacts is not None else {}
+        # contacts let go lately: id -> [id of the event that assigned it, released at], so
+        # that a copy of that event sent again is recognised
+        self.released = released if released is not None else {}
         self.accrued_ms = accrued_ms  # its time is credited up to here (when last saved)
         self.last_event = last_event
         self.profile: Profile | None = None  # cached; None: to be computed
@@ -66,21 +70,26 @@ class Agent:
 
     def in_service(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for channel, _ in self.contacts.values():
+        for entry in self.contacts.values():
+            channel = entry[0]
             out[channel] = out.get(channel, 0) + 1
         return out
 
     def to_list(self) -> list[Any]:
         return [sorted(self.queues), sorted(self.paused), self.state, self.reason,
                 self.since_ms, dict(self.capacity), {k: list(v) for k, v in self.contacts.items()},
-                self.accrued_ms, self.last_event]
+                self.accrued_ms, self.last_event, {k: list(v) for k, v in self.released.items()}]
 
     @classmethod
     def from_list(cls, raw: list[Any]) -> Agent:
-        queues, paused, state, reason, since, capacity, contacts, accrued, last = raw
+        """An agent from its stored record (one saved before ``released`` existed reads it
+        as ``None``, and its contacts without the assigning event's id)."""
+        queues, paused, state, reason, since, capacity, contacts, accrued, last, released = raw
         return cls({str(k): int(v) for k, v in capacity.items()}, int(accrued),
                    set(queues), set(paused), str(state), str(reason), int(since),
-                   {str(k): [str(v[0]), int(v[1])] for k, v in contacts.items()}, str(last))
+                   {str(k): [str(v[0]), int(v[1]), str(v[2]) if len(v) > 2 else ""]
+                    for k, v in contacts.items()}, str(last),
+                   {str(k): [str(v[0]), int(v[1])] for k, v in (released or {}).items()})
 
     def live(self) -> dict[str, Any]:
         return {"q": sorted(self.queues), "p": sorted(self.paused), "s": self.state,
@@ -156,12 +165,13 @@ def profile_of(agent: Agent) -> Profile:
 
 class Roster:
     def __init__(self, ctx: Context, capacity: Mapping[str, int], max_agents: int,
-                 max_wait_ms: int) -> None:
+                 max_wait_ms: int, dedupe_ms: int) -> None:
         self.ctx = ctx
         self.windows = ctx.windows
         self.default_capacity = dict(capacity)
         self.max_agents = max_agents
         self.max_wait_ms = max_wait_ms
+        self.dedupe_ms = dedupe_ms  # how long a contact let go is remembered
         self.agents: dict[str, Agent] = {}
         self.rates: dict[SeriesKey, list[int]] = {}  # per series, the sum of its agents' rates
         self.accrued_ms = -1  # every agent's time is credited up to here (-1: none yet)
@@ -283,8 +293,12 @@ class Roster:
     def _touched(self, agent_id: str, agent: Agent) -> None:
         self.dirty.add(agent_id)
         self.live_dirty.add(agent_id)
-        if agent.state == OFFLINE and not agent.contacts:
-            del self.agents[agent_id]
+        if agent.state == OFFLINE and not agent.contacts:  # forgotten, but for the contacts
+            if agent.released:  # it let go lately
+                self.agents[agent_id] = Agent(dict(self.default_capacity), agent.accrued_ms,
+                                              released=agent.released)
+            else:
+                del self.agents[agent_id]
 
     def _add_rates(self, profile: Profile) -> None:
         """Add ``profile``'s rates into the sums (a series whose sum is zero is dropped)."""
@@ -340,14 +354,25 @@ class Roster:
         if minute != self._expiry_minute:  # contacts whose release never came
             self._expiry_minute = minute
             cutoff = now_ms - self.max_wait_ms
+            remembered = now_ms - self.dedupe_ms
             for agent_id, agent in list(self.agents.items()):
-                stale = [cid for cid, (_, since) in agent.contacts.items() if since < cutoff]
+                if agent.released and self._forget_released(agent, remembered):
+                    self._touched(agent_id, agent)
+                stale = [cid for cid, entry in agent.contacts.items() if entry[1] < cutoff]
                 if stale:
                     before = profile_of(agent)
                     for cid in stale:
                         del agent.contacts[cid]
                     self.ctx.count("expired_assignments", len(stale))
                     self.changed(agent_id, agent, before, now_ms)
+
+    @staticmethod
+    def _forget_released(agent: Agent, before_ms: int) -> bool:
+        """Forget the contacts ``agent`` let go before ``before_ms``; whether any were."""
+        old = [cid for cid, (_, at) in agent.released.items() if at < before_ms]
+        for cid in old:
+            del agent.released[cid]
+        return bool(old)
 
     # -- live entries and persistence ------------------------------------------------------
     def _live(self, agent_id: str) -> Any:

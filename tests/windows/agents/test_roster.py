@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccpulse.windows.agents import family as f
-from ccpulse.windows.agents.roster import LIVE, rates
+from ccpulse.windows.agents.roster import LIVE, Agent, rates
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.partition import PartitionState, StoredPartition
 from ccpulse.windows.registry import build_registry
@@ -241,3 +241,52 @@ def test_a_state_saved_with_a_credit_time_per_agent_catches_each_agent_up() -> N
     again.windows.fold()
     staffed = again.windows.totals["total"][("agent_site",)][f.STAFFED]
     assert staffed == 90_000 + 60_000
+
+
+def _contact_script(copies: bool) -> PartitionState:
+    """An agent takes a chat and lets it go; with ``copies``, both derived events arrive
+    again minutes later (a source partition folded again after a crash sends them again)."""
+    state = PartitionState(REGISTRY, T0)
+    docs = [
+        {"event_id": "s", "type": "agent.state", "ts": T0, "agent_id": "ann",
+         "state": "available", "queues": ["sales"]},
+        {"event_id": "k1-answered~assigned", "type": "agent.assigned", "ts": T0 + 10_000,
+         "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"},
+        {"event_id": "k1-ended~released", "type": "agent.released", "ts": T0 + 130_000,
+         "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"},
+        {"event_id": "n", "type": "agent.state", "ts": T0 + 300_000, "agent_id": "ann",
+         "state": "available"}]
+    if copies:
+        docs += [dict(docs[1]), dict(docs[2])]
+    for doc in docs:
+        state.advance(max(state.now_ms, doc["ts"]))
+        state.apply([REGISTRY.decode(doc, state.now_ms, 0)])
+    state.advance(T0 + 400_000)
+    state.windows.fold()
+    return state
+
+
+def test_derived_contact_events_sent_again_after_their_release_change_nothing() -> None:
+    once, again = _contact_script(copies=False), _contact_script(copies=True)
+    assert again.windows.totals["total"] == once.windows.totals["total"]
+    assert live(again)["ann"]["n"] == {}
+    assert again.counters["duplicates"] == 2
+
+
+def test_an_agent_remembers_the_contacts_it_let_go_across_a_restart() -> None:
+    state = _contact_script(copies=False)
+    again, _ = restart(REGISTRY, state)
+    copy = {"event_id": "k1-answered~assigned", "type": "agent.assigned", "ts": T0 + 10_000,
+            "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"}
+    assert again.apply([REGISTRY.decode(copy, again.now_ms, 0)]) == []
+    assert again.counters["duplicates"] == 1
+    assert live(again)["ann"]["n"] == {}
+
+
+def test_an_agent_saved_before_it_remembered_released_contacts_loads() -> None:
+    """A record of the older shape: no ``released`` (read as None) and contacts without the
+    assigning event's id. Its contact's release is remembered with an empty id."""
+    old = [["sales"], [], "busy", "", T0, {"voice": 1}, {"c1": ["voice", T0]}, T0, "e1", None]
+    agent = Agent.from_list(old)
+    assert (agent.contacts, agent.released) == ({"c1": ["voice", T0, ""]}, {})
+    assert Agent.from_list(agent.to_list()).to_list() == agent.to_list()
