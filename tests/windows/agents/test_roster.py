@@ -243,25 +243,30 @@ def test_a_state_saved_with_a_credit_time_per_agent_catches_each_agent_up() -> N
     assert staffed == 90_000 + 60_000
 
 
-def _contact_script(copies: bool) -> PartitionState:
+K1_ASSIGNED = {"event_id": "k1-answered~assigned", "type": "agent.assigned", "ts": T0 + 10_000,
+               "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"}
+
+
+def _contact_script(copies: bool, last_state: str = "available") -> PartitionState:
     """An agent takes a chat and lets it go; with ``copies``, both derived events arrive
     again minutes later (a source partition folded again after a crash sends them again)."""
     state = PartitionState(REGISTRY, T0)
     docs = [
         {"event_id": "s", "type": "agent.state", "ts": T0, "agent_id": "ann",
          "state": "available", "queues": ["sales"]},
-        {"event_id": "k1-answered~assigned", "type": "agent.assigned", "ts": T0 + 10_000,
-         "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"},
+        K1_ASSIGNED,
         {"event_id": "k1-ended~released", "type": "agent.released", "ts": T0 + 130_000,
          "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"},
         {"event_id": "n", "type": "agent.state", "ts": T0 + 300_000, "agent_id": "ann",
-         "state": "available"}]
+         "state": last_state}]
     if copies:
         docs += [dict(docs[1]), dict(docs[2])]
     for doc in docs:
         state.advance(max(state.now_ms, doc["ts"]))
         state.apply([REGISTRY.decode(doc, state.now_ms, 0)])
+        state.expire()
     state.advance(T0 + 400_000)
+    state.expire()
     state.windows.fold()
     return state
 
@@ -276,17 +281,25 @@ def test_derived_contact_events_sent_again_after_their_release_change_nothing() 
 def test_an_agent_remembers_the_contacts_it_let_go_across_a_restart() -> None:
     state = _contact_script(copies=False)
     again, _ = restart(REGISTRY, state)
-    copy = {"event_id": "k1-answered~assigned", "type": "agent.assigned", "ts": T0 + 10_000,
-            "agent_id": "ann", "contact_id": "k1", "queue": "sales", "channel": "chat"}
-    assert again.apply([REGISTRY.decode(copy, again.now_ms, 0)]) == []
+    assert again.apply([REGISTRY.decode(K1_ASSIGNED, again.now_ms, 0)]) == []
     assert again.counters["duplicates"] == 1
     assert live(again)["ann"]["n"] == {}
 
 
 def test_an_agent_saved_before_it_remembered_released_contacts_loads() -> None:
     """A record of the older shape: no ``released`` (read as None) and contacts without the
-    assigning event's id. Its contact's release is remembered with an empty id."""
+    assigning event's id (read as empty)."""
     old = [["sales"], [], "busy", "", T0, {"voice": 1}, {"c1": ["voice", T0]}, T0, "e1", None]
     agent = Agent.from_list(old)
     assert (agent.contacts, agent.released) == ({"c1": ["voice", T0, ""]}, {})
     assert Agent.from_list(agent.to_list()).to_list() == agent.to_list()
+
+
+def test_an_offline_agent_is_forgotten_once_what_it_let_go_is_no_longer_remembered() -> None:
+    state = _contact_script(copies=False, last_state="offline")
+    kept = state.checkpoint().records[(f.AGENT_RECORDS.name, "ann")]
+    assert kept is not None and kept[-1] == {"k1": ["k1-answered~assigned", T0 + 130_000]}
+    assert "ann" not in live(state)
+    state.advance(T0 + 130_000 + 15 * 60_000 + 60_000)  # past the dedupe window
+    state.expire()
+    assert state.checkpoint().records[(f.AGENT_RECORDS.name, "ann")] is None
