@@ -9,6 +9,9 @@ a redis-server), so the figures compare like with like:
    worker from empty state until every event, and every event it derived, is
    applied and published in Redis); the ratio is the median round's, since the
    machine's speed drifts; then two workers in one group;
+   by workload: the calls, the chats and the agent events of the mix each alone,
+   and the whole mix with no agent events derived, with no figures per agent, and
+   with neither, each with its own raw baseline, and for every worker run its CPU time per event;
 3. the naive peer: a Faust agent updating a Faust table once per event;
 4. freshness: at a steady 2,000 and 20,000 events/s, probe events are sent and the
    exporter's /metrics is polled until each probe's effect shows;
@@ -102,6 +105,20 @@ def realistic_mix(n: int, start_s: float, queues: int = 50) -> list[Doc]:
     mix = traffic(default_queues(names), calls_per_s=40.0, seed=7, start_s=start_s,
                   chats_per_s=10.0)
     return [doc for _, doc in itertools.islice(mix, n)]
+
+
+# each part of the mix alone, and the whole mix without derived agent events or without
+# figures per agent (the two settings a very large site may turn off): which part of the
+# work costs what, in the same run (name -> event type prefix, worker settings)
+WORKLOADS: dict[str, tuple[str, dict[str, str]]] = {
+    "voice": ("call.", {}),
+    "chats": ("chat.", {}),
+    "agents": ("agent.", {}),
+    "mix_without_derivation": ("", {"CCPULSE_DERIVE_AGENT_ACTIVITY": "false"}),
+    "mix_without_per_agent": ("", {"CCPULSE_PER_AGENT_METRICS": "false"}),
+    "mix_without_either": ("", {"CCPULSE_DERIVE_AGENT_ACTIVITY": "false",
+                                "CCPULSE_PER_AGENT_METRICS": "false"}),
+}
 
 
 def day_of_queues(day_start_s: float, queues: int, channels: tuple[str, ...],
@@ -276,17 +293,31 @@ def consumed(client: redis.Redis, prefix: str) -> int:
     return total
 
 
+def cpu_s(processes: list[subprocess.Popen[bytes]]) -> float:
+    """User and system CPU seconds the processes (every thread) have used so far."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(process.pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def time_catch_up(progress: Callable[[], int], n: int, processes: list[subprocess.Popen[bytes]],
                   timeout_s: float = 240, on_poll: Callable[[], None] | None = None
                   ) -> dict[str, float]:
-    """Events/s from the first saved batch to the last event applied and saved."""
+    """Events/s from the first saved batch to the last event applied and saved, and the
+    workers' CPU time per event over the same span (steadier than a rate when the
+    machine's speed drifts)."""
     started = time.perf_counter()
     first: tuple[float, int] | None = None
+    first_cpu_s = 0.0
     while True:
         done = progress()
         now = time.perf_counter()
         if done and first is None:
             first = (now, done)
+            first_cpu_s = cpu_s(processes)
         if done >= n:
             break
         if now - started > timeout_s:
@@ -299,8 +330,10 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
         time.sleep(0.02)
     assert first is not None
     span = max(now - first[0], 1e-6)
+    events = max(n - first[1], 1)
     return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
-            "total_s": now - started}
+            "total_s": now - started,
+            "cpu_us_per_event": (cpu_s(processes) - first_cpu_s) / events * 1e6}
 
 
 def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
@@ -579,13 +612,15 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             asyncio.run(create_topics(run.bootstrap, prefix))
             return asyncio.run(produce(run.bootstrap, prefix, docs))
 
-        def catch_up(prefix: str, workers: int) -> dict[str, float]:
-            env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **extra}
+        def catch_up(prefix: str, workers: int, n: int = events,
+                     settings: dict[str, str] | None = None) -> dict[str, float]:
+            env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **extra,
+                   **(settings or {})}
             procs = [run.spawn(["-m", "ccpulse", "worker"],
                                {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())),
                                 **env}, f"worker-{prefix}-{i}") for i in range(workers)]
             try:
-                return time_catch_up(progress_of(client, prefix), events, procs)
+                return time_catch_up(progress_of(client, prefix), n, procs)
             finally:
                 stop(procs)  # gone before the next measurement starts
 
@@ -602,13 +637,31 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             timing = catch_up(f"bench{i}", 1)
             rounds.append({"raw_events_per_s": raw, "events_per_s": timing["events_per_s"],
                            "ratio": timing["events_per_s"] / raw,
-                           "startup_s": timing["startup_s"]})
+                           "startup_s": timing["startup_s"],
+                           "cpu_us_per_event": timing["cpu_us_per_event"]})
         middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
         result["rounds"] = rounds
         result["raw_events_per_s"] = middle["raw_events_per_s"]
         result["events_per_s"] = middle["events_per_s"]
         result["throughput_ratio"] = middle["ratio"]
         result["one_worker_startup_s"] = middle["startup_s"]
+        result["cpu_us_per_event"] = middle["cpu_us_per_event"]
+        result["workloads"] = {}
+        for name, (prefix, settings) in WORKLOADS.items():
+            part = [doc for doc in docs if doc["type"].startswith(prefix)]
+            if not part:  # (a tiny run may have none of a kind)
+                result["workloads"][name] = {"events": 0}
+                continue
+            say(f"by workload: {name} ({len(part)} events), raw baseline and one worker")
+            topics = f"part-{name.replace('_', '-')}"
+            asyncio.run(create_topics(run.bootstrap, topics))
+            asyncio.run(produce(run.bootstrap, topics, part))
+            raw = asyncio.run(raw_consume(run.bootstrap, topics, len(part)))
+            timing = catch_up(topics, 1, len(part), settings)
+            result["workloads"][name] = {
+                "events": len(part), "raw_events_per_s": raw,
+                "events_per_s": timing["events_per_s"], "ratio": timing["events_per_s"] / raw,
+                "cpu_us_per_event": timing["cpu_us_per_event"]}
         say("ccpulse catch-up, two workers in one group")
         fresh_topics("bench2w")
         timing = catch_up("bench2w", 2)
@@ -673,6 +726,15 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
                 "freshness_p50_s", "freshness_p99_s", "peak_rss_mb", "redis_used_mb",
                 "scrape_s"):
         yield f"{key:>26}: {result[key]:.3f}"
+    yield (f"{'worker_cpu_us_per_event':>26}: {result['cpu_us_per_event']:.1f} "
+           "(median round)")
+    for name, part in result["workloads"].items():
+        if not part["events"]:
+            yield f"  {name}: no events"
+            continue
+        yield (f"  {name}: {part['events']} events, ratio {part['ratio']:.3f} "
+               f"({part['events_per_s']:.0f} / {part['raw_events_per_s']:.0f} events/s), "
+               f"worker CPU {part['cpu_us_per_event']:.1f} us per event")
     for f in result["freshness"]:
         yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
                f" ({f['probes']} probes, {f['probes_missing']} not seen)")

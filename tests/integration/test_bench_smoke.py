@@ -28,6 +28,18 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     assert result["freshness"][0]["probes_missing"] == 0
     assert result["scale"]["day2_events"] > result["scale"]["day1_events"]
     assert sum(result["mix"].values()) == result["events"]  # (4,000: mostly logins)
+    assert result["cpu_us_per_event"] > 0
+    parts = result["workloads"]
+    mixes = ("mix_without_derivation", "mix_without_per_agent", "mix_without_either")
+    assert set(parts) == {"voice", "chats", "agents", *mixes}
+    for name in mixes:
+        assert parts[name]["events"] == result["events"]
+    assert sum(parts[name]["events"] for name in ("voice", "chats", "agents")) \
+        == result["events"]
+    assert parts["agents"]["events"] > 0
+    for part in parts.values():
+        if part["events"]:
+            assert part["raw_events_per_s"] > 0 and part["cpu_us_per_event"] >= 0
     tickets = result["tickets"]
     assert tickets["tickets"] == 2_000 and tickets["checkpoint_tickets"] == 500
     for step in ("tenth", "all"):
