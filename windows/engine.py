@@ -217,14 +217,28 @@ class WindowSet:
 
     def restore(self, totals: Iterable[tuple[TotalKey, Vec]],
                 buckets: Iterable[tuple[BucketKey, Vec]]) -> None:
+        """Take up stored totals and buckets; those of a window (or bucket size) their
+        family no longer keeps (saved by a version that kept it) are left out and drained
+        as gone, so that the next save deletes them from the store."""
         self._pruned_before.clear()
         for (window, series), values in totals:
-            if window in self.totals and series[0] in self.families:
+            family = self.families.get(series[0])
+            if family is None or window not in self.totals:
+                continue
+            if window in family.windows:
                 self.totals[window][canonical(series)] = values
+            else:
+                self.dirty_totals.add((window, canonical(series)))
         for (granularity, series, start), values in buckets:
-            if series[0] in self.families:
+            family = self.families.get(series[0])
+            if family is None:
+                continue
+            kept = self._sliding if granularity == MINUTE else self._daily
+            if kept[family.name]:
                 target = self.minutes if granularity == MINUTE else self.days
                 target.setdefault(canonical(series), {})[start] = values
+            else:
+                self.dirty_buckets.add((granularity, canonical(series), start))
 
 
 def _earliest(starts: Mapping[str, int], now_ms: int) -> int:

@@ -178,6 +178,20 @@ def test_a_family_without_sliding_windows_keeps_day_buckets_only() -> None:
     assert windows.total("total", ("slow", "q"))[0] == 10
 
 
+def test_what_a_family_no_longer_keeps_is_not_restored_and_drains_as_gone() -> None:
+    """A checkpoint of a version that kept more windows for a family (as per-agent figures
+    once had sliding windows): those totals and minute buckets are deleted, not kept."""
+    windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
+    series = ("slow", "q")
+    windows.restore([(("1h", series), [1, 2]), (("today", series), [3, 4])],
+                    [(("m", series, T0 - T0 % BUCKET_MS), [1, 2])])
+    assert windows.total("1h", series) == [0, 0]
+    assert windows.total("today", series) == [3, 4]
+    assert series not in windows.minutes
+    assert windows.drain_totals() == {("1h", series): None}
+    assert windows.drain_buckets() == {("m", series, T0 - T0 % BUCKET_MS): None}
+
+
 def test_sliding_window_drops_old_buckets_when_time_moves_without_events() -> None:
     windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
     series = ("quick", "q", "voice")

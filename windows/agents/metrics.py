@@ -35,9 +35,15 @@ LIVE = (
 
 
 def _windowed(name: str, kpi: str, help_: str, unit: str, formula: str,
-              family: str = AGENT_TIME.name, labels: tuple[str, ...] = QW) -> MetricSpec:
-    return MetricSpec(name, GAUGE, help_, labels, unit, formula, WINDOWS, family=family,
+              family: str = AGENT_TIME.name, labels: tuple[str, ...] = QW,
+              windows: tuple[str, ...] = WINDOWS) -> MetricSpec:
+    return MetricSpec(name, GAUGE, help_, labels, unit, formula, windows, family=family,
                       kpi=kpi)
+
+
+def _per_agent(name: str, kpi: str, help_: str, unit: str, formula: str) -> MetricSpec:
+    return _windowed(name, kpi, help_, unit, formula, AGENT_WORK.name, ("agent", "window"),
+                     AGENT_WORK.windows)
 
 
 WINDOWED = (
@@ -98,19 +104,17 @@ PER_AGENT = (
                "contacts assigned and not released"),
     MetricSpec("ccpulse_agent_capacity", GAUGE, "Contacts of the channel the agent can "
                "serve at once", ("agent", "channel"), "contacts", "configured capacity"),
-    _windowed("ccpulse_agent_contacts_handled", "handled", "Contacts the agent finished "
-              "serving in the window", "contacts", "contacts ended", AGENT_WORK.name,
-              ("agent", "window")),
-    _windowed("ccpulse_agent_average_handle_seconds", "average_handle_s",
-              "The agent's mean handle time", "seconds", "Σ handle time / handled",
-              AGENT_WORK.name, ("agent", "window")),
-    _windowed("ccpulse_agent_average_response_seconds", "average_response_s",
-              "The agent's mean response time to customer runs (chats)", "seconds",
-              "Σ response time / responses", AGENT_WORK.name, ("agent", "window")),
-    _windowed("ccpulse_agent_average_first_response_seconds", "average_first_response_s",
-              "The agent's mean first response time (chats)", "seconds",
-              "Σ first response time / first responses", AGENT_WORK.name,
-              ("agent", "window")),
+    _per_agent("ccpulse_agent_contacts_handled", "handled", "Contacts the agent finished "
+               "serving in the window (interval or today)", "contacts", "contacts ended"),
+    _per_agent("ccpulse_agent_average_handle_seconds", "average_handle_s",
+               "The agent's mean handle time (interval or today)", "seconds",
+               "Σ handle time / handled"),
+    _per_agent("ccpulse_agent_average_response_seconds", "average_response_s",
+               "The agent's mean response time to customer runs (chats; interval or today)",
+               "seconds", "Σ response time / responses"),
+    _per_agent("ccpulse_agent_average_first_response_seconds", "average_first_response_s",
+               "The agent's mean first response time (chats; interval or today)", "seconds",
+               "Σ first response time / first responses"),
 )
 
 METRICS = (*LIVE, *WINDOWED, *STATE_TIME, *COUNTERS, *PER_AGENT)
