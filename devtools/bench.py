@@ -11,7 +11,8 @@ a redis-server), so the figures compare like with like:
    machine's speed drifts; then two workers in one group;
    by workload: the calls, the chats and the agent events of the mix each alone,
    and the whole mix with no agent events derived, with no figures per agent, and
-   with neither, each with its own raw baseline, and for every worker run its CPU time per event;
+   with neither, each with its own raw baseline; for every worker run, its CPU time
+   per event;
 3. the naive peer: a Faust agent updating a Faust table once per event;
 4. freshness: at a steady 2,000 and 20,000 events/s, probe events are sent and the
    exporter's /metrics is polled until each probe's effect shows;
@@ -606,11 +607,11 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["mix"] = dict(sorted(Counter(d["type"].split(".")[0] for d in docs).items()))
         client = redis.Redis.from_url(run.redis_url)
 
-        def fresh_topics(prefix: str) -> float:
-            """The mix on topics of its own: a worker sends the events it derives to its
-            input topics, which must not reach the next measurement."""
+        def fresh_topics(prefix: str, events: list[Doc] = docs) -> float:
+            """The mix (or ``events``) on topics of its own: a worker sends the events it
+            derives to its input topics, which must not reach the next measurement."""
             asyncio.run(create_topics(run.bootstrap, prefix))
-            return asyncio.run(produce(run.bootstrap, prefix, docs))
+            return asyncio.run(produce(run.bootstrap, prefix, events))
 
         def catch_up(prefix: str, workers: int, n: int = events,
                      settings: dict[str, str] | None = None) -> dict[str, float]:
@@ -654,8 +655,7 @@ def run_bench(plan: Plan) -> dict[str, Any]:
                 continue
             say(f"by workload: {name} ({len(part)} events), raw baseline and one worker")
             topics = f"part-{name.replace('_', '-')}"
-            asyncio.run(create_topics(run.bootstrap, topics))
-            asyncio.run(produce(run.bootstrap, topics, part))
+            fresh_topics(topics, part)
             raw = asyncio.run(raw_consume(run.bootstrap, topics, len(part)))
             timing = catch_up(topics, 1, len(part), settings)
             result["workloads"][name] = {
