@@ -264,7 +264,7 @@ class Processor:
             except Exception as decoder_bug:  # this record alone is affected
                 log.exception("partition %s offset %d could not be decoded", pid, offset)
                 rejection = Rejected("processing_error", _error(decoder_bug))
-            if guard is None:
+            if guard is None or (event is not None and guard.passes(event.ts_ms)):
                 yield (record, event, rejection), False
                 continue
             yield from guard.offer((record, event, rejection),

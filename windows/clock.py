@@ -93,16 +93,22 @@ class AheadGuard(Generic[T]):
         self.now_ms = now_ms
         self.held: list[Held] = []
 
+    def passes(self, ts_ms: int) -> bool:
+        """Whether a record at ``ts_ms`` goes straight on, as ``offer`` would let it (nothing
+        is held and it is not too far ahead): the common case, without a list to build."""
+        if self.held:
+            return False
+        if self.now_ms <= 0 or ts_ms <= self.now_ms + self.tolerance_ms or not self.votes:
+            if ts_ms > self.now_ms:  # a partition's first record sets its time
+                self.now_ms = ts_ms
+            return True
+        return False
+
     def offer(self, item: T, ts_ms: int | None) -> list[tuple[T, bool]]:
         """What goes on now, in order, each with whether it is refused as an outlier."""
         tolerance = self.tolerance_ms
-        if not self.held:
-            if ts_ms is None:
-                return [(item, False)]
-            if self.now_ms <= 0 or ts_ms <= self.now_ms + tolerance or not self.votes:
-                if ts_ms > self.now_ms:  # a partition's first record sets its time
-                    self.now_ms = ts_ms
-                return [(item, False)]
+        if not self.held and (ts_ms is None or self.passes(ts_ms)):
+            return [(item, False)]
         if ts_ms is not None:
             for held in self.held:
                 if held.candidate and held.ts_ms is not None:

@@ -115,3 +115,23 @@ def test_a_stream_that_jumps_ahead_for_good_loses_nothing(before: list[int], aft
     rest = [None if t is None else t - START + newest + jump for t in stream([0, *after])]
     times = first + rest
     assert play(times) == (list(range(len(times))), [], 0)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-DAY, 2 * DAY)), min_size=1, max_size=60),
+       st.sampled_from([0, START]))
+def test_passes_lets_through_exactly_what_offer_would(offsets: list[int | None],
+                                                      start: int) -> None:
+    """The processor asks ``passes`` first and offers only what it refuses: the same
+    records come out, in the same order, with the same verdicts, as from ``offer`` alone."""
+    times = [None if offset is None else START + offset for offset in offsets]
+    plain: AheadGuard[int] = AheadGuard(TOLERANCE, 3, start)
+    expected = [out for i, ts in enumerate(times) for out in plain.offer(i, ts)]
+    fast: AheadGuard[int] = AheadGuard(TOLERANCE, 3, start)
+    got: list[tuple[int, bool]] = []
+    for i, ts in enumerate(times):
+        if ts is not None and fast.passes(ts):
+            got.append((i, False))
+        else:
+            got.extend(fast.offer(i, ts))
+    assert got == expected
+    assert fast.now_ms == plain.now_ms and len(fast.held) == len(plain.held)

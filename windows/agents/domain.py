@@ -260,7 +260,7 @@ class AgentStates(Roster):
                 del released[next(iter(released))]  # the longest remembered
             released[event.contact_id] = [entry[2], event.ts_ms]
         agent.last_event = event.event_id
-        self.recounted(agent_id, agent, count, event.ts_ms)
+        self.recounted(agent_id, agent, event.ts_ms)
         return APPLIED
 
     @staticmethod

@@ -5,7 +5,8 @@ Time is credited by series, not by agent: each ``agent_time`` series (and the si
 holds the sum of the per-millisecond rates of the agents in it, and that sum is
 credited minute by minute up to each change and, after each batch or tick, up to
 "now". So moving time on costs one credit per series, however many agents there are.
-An agent's change swaps its old rates for its new ones in the sums; a change dated
+An agent's change adds to the sums the fields its rates change (a change of state
+moves a few of the nine fields, and a contact taken or let go one or two); a change dated
 before what is already credited (it arrived after time passed it) also corrects the
 credit: the difference is credited from its date on. So the figures are those of the
 events' own times, whatever their arrival, except between two late events of one
@@ -34,11 +35,14 @@ SITE_SERIES: Final = canonical((f.AGENT_SITE.name,))
 CLOCK_ENTITY: Final = "roster"
 
 Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of time)
+RatesKey = tuple[str, int, int]  # what rates depend on: state, capacity, contacts in service
+Change = list[tuple[int, int]]  # the fields whose rate changes: (field, ms per ms gained)
+Changes = list[tuple[SeriesKey, Change]]
 
 
 class Agent:
     __slots__ = ("accrued_ms", "capacity", "contacts", "last_event", "paused", "profile",
-                 "profile_states", "queues", "reason", "released", "since_ms", "state")
+                 "profile_keys", "queues", "reason", "released", "since_ms", "state")
 
     def __init__(self, capacity: dict[str, int], accrued_ms: int, queues: set[str] | None = None,
                  paused: set[str] | None = None, state: str = OFFLINE, reason: str = "",
@@ -58,7 +62,7 @@ class Agent:
         self.accrued_ms = accrued_ms  # its time is credited up to here (when last saved)
         self.last_event = last_event
         self.profile: Profile | None = None  # cached; None: to be computed
-        self.profile_states: list[str] = []  # the state behind each of its entries
+        self.profile_keys: list[RatesKey] = []  # what each of its entries' rates depend on
 
     def site_state(self) -> str:
         if self.state not in (OFFLINE, AWAY) and self.queues and self.paused >= self.queues:
@@ -67,6 +71,12 @@ class Agent:
 
     def queue_state(self, queue: str) -> str:
         return AWAY if queue in self.paused and self.state != OFFLINE else self.state
+
+    def total_capacity(self) -> int:
+        total = 0
+        for slots in self.capacity.values():
+            total += slots
+        return total
 
     def in_service(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -92,9 +102,9 @@ class Agent:
                    {str(k): [str(v[0]), int(v[1])] for k, v in (released or {}).items()})
 
     def live(self) -> dict[str, Any]:
-        return {"q": sorted(self.queues), "p": sorted(self.paused), "s": self.state,
+        return {"q": _sorted(self.queues), "p": _sorted(self.paused), "s": self.state,
                 "r": self.reason, "t": self.since_ms, "c": self.capacity,
-                "n": self.in_service()}
+                "n": self.in_service() if self.contacts else {}}
 
 
 _RATES: dict[tuple[str, int, int], list[int]] = {}
@@ -122,44 +132,77 @@ def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
     return out
 
 
-_RECOUNTS: dict[tuple[str, int, int, int], list[int] | None] = {}
+_CHANGES: dict[tuple[RatesKey, RatesKey], Change] = {}
 
 
-def recount(state: str, capacity: int, before: int, after: int) -> list[int] | None:
-    """What an agent's rates in ``state`` gain when its contacts in service go from
-    ``before`` to ``after`` (None: nothing; shared, never to be changed in place)."""
+def change_of(before: RatesKey, after: RatesKey) -> Change:
+    """The fields whose rate differs from ``before`` to ``after``, and by how much (shared,
+    never to be changed in place)."""
+    key = (before, after)
+    known = _CHANGES.get(key)
+    if known is not None:
+        return known
+    old, new = rates(*before), rates(*after)
+    out: Change = []
+    for i in range(f.AGENT_TIME.size):
+        difference = (0 if new is None else new[i]) - (0 if old is None else old[i])
+        if difference:
+            out.append((i, difference))
+    if len(_CHANGES) < 4096:
+        _CHANGES[key] = out
+    return out
+
+
+_RECOUNTS: dict[tuple[str, int, int, int], tuple[list[int], Change]] = {}
+
+
+def recount(state: str, capacity: int, before: int, after: int) -> tuple[list[int], Change]:
+    """The rates in ``state`` with ``after`` contacts in service, and what they gain over
+    those with ``before`` (one lookup for the most frequent change: a contact taken or let
+    go; shared, never to be changed in place)."""
     key = (state, capacity, before, after)
-    if key in _RECOUNTS:
-        return _RECOUNTS[key]
-    old, new = rates(state, capacity, before), rates(state, capacity, after)
-    out: list[int] | None = None
-    if old is not None and new is not None:
-        change = [b - a for a, b in zip(old, new, strict=True)]
-        out = change if any(change) else None
+    known = _RECOUNTS.get(key)
+    if known is not None:
+        return known
+    per_ms = rates(state, capacity, after)
+    assert per_ms is not None  # a profile holds no offline state
+    out = (per_ms, change_of((state, capacity, before), (state, capacity, after)))
     if len(_RECOUNTS) < 4096:
         _RECOUNTS[key] = out
     return out
 
 
+_QUEUE_SERIES: dict[str, SeriesKey] = {}
+
+
+def queue_series(queue: str) -> SeriesKey:
+    series = _QUEUE_SERIES.get(queue)
+    if series is None:
+        series = canonical((f.AGENT_TIME.name, queue))
+        if len(_QUEUE_SERIES) < 100_000:
+            _QUEUE_SERIES[queue] = series
+    return series
+
+
 def profile_of(agent: Agent) -> Profile:
     if agent.profile is None:
-        capacity = sum(agent.capacity.values())
+        capacity = agent.total_capacity()
         contacts = len(agent.contacts)
         out: Profile = []
-        states: list[str] = []
+        keys: list[RatesKey] = []
         site_state = agent.site_state()
         site = rates(site_state, capacity, contacts)
         if site is not None:
             out.append((SITE_SERIES, site))
-            states.append(site_state)
-            for queue in sorted(agent.queues):
+            keys.append((site_state, capacity, contacts))
+            for queue in _sorted(agent.queues):
                 state = agent.queue_state(queue)
                 per_queue = rates(state, capacity, contacts)
                 if per_queue is not None:
-                    out.append((canonical((f.AGENT_TIME.name, queue)), per_queue))
-                    states.append(state)
+                    out.append((queue_series(queue), per_queue))
+                    keys.append((state, capacity, contacts))
         agent.profile = out
-        agent.profile_states = states
+        agent.profile_keys = keys
     return agent.profile
 
 
@@ -195,45 +238,49 @@ class Roster:
         """``agent`` changed at ``ts_ms`` (it did ``before`` until then): swap its rates in
         the sums, correct what was credited since ``ts_ms`` if that is in the past, and
         forget the agent once it is offline with nothing in service."""
+        before_keys = agent.profile_keys
         agent.profile = None
         after = profile_of(agent)
-        if after != before:
-            self._shift(list(_difference(before, after).items()), ts_ms)
+        changes = _changes(before, before_keys, after, agent.profile_keys)
+        if changes:
+            self._shift(changes, ts_ms)
         self._touched(agent_id, agent)
 
-    def recounted(self, agent_id: str, agent: Agent, before: int, ts_ms: int) -> None:
-        """Only ``agent``'s number of contacts in service changed at ``ts_ms`` (from
-        ``before``): its series and states are those of its cached profile, so the change
+    def recounted(self, agent_id: str, agent: Agent, ts_ms: int) -> None:
+        """Only ``agent``'s number of contacts in service changed at ``ts_ms``: its series
+        and states are those of its cached profile (built before the change), so the change
         is taken per series from ``recount``, without building the profile again."""
         profile = profile_of(agent)
-        states = agent.profile_states
-        capacity = sum(agent.capacity.values())
+        keys = agent.profile_keys
         count = len(agent.contacts)
         after: Profile = []
-        delta: Profile = []
-        for (series, _), state in zip(profile, states, strict=True):
-            per_ms = rates(state, capacity, count)
-            assert per_ms is not None  # a profile holds no offline state
+        after_keys: list[RatesKey] = []
+        changes: Changes = []
+        for j in range(len(profile)):
+            series = profile[j][0]
+            state, capacity, before = keys[j]
+            per_ms, change = recount(state, capacity, before, count)
             after.append((series, per_ms))
-            change = recount(state, capacity, before, count)
-            if change is not None:
-                delta.append((series, change))
+            after_keys.append((state, capacity, count))
+            if change:
+                changes.append((series, change))
         agent.profile = after
-        if delta:
-            self._shift(delta, ts_ms)
+        agent.profile_keys = after_keys
+        if changes:
+            self._shift(changes, ts_ms)
         self._touched(agent_id, agent)
 
-    def _shift(self, delta: Profile, ts_ms: int) -> None:
-        """Add ``delta`` to the sums from ``ts_ms`` on."""
+    def _shift(self, changes: Changes, ts_ms: int) -> None:
+        """Add ``changes`` to the sums from ``ts_ms`` on."""
         # the sums are credited up to the windows' "now" (once per batch), so that every
         # change of the batch is a small correction of what it changed
         self._accrue(max(ts_ms, self.windows.now_ms))
-        self._add_rates(delta)
-        if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms lacked ``delta``
-            self._owe(delta, ts_ms)
+        self._change_rates(changes)
+        if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms lacked ``changes``
+            self._owe(changes, ts_ms)
 
-    def _owe(self, delta: Profile, ts_ms: int) -> None:
-        """Note that ``delta`` is owed over [``ts_ms``, ``accrued_ms``), pieced as
+    def _owe(self, changes: Changes, ts_ms: int) -> None:
+        """Note that ``changes`` are owed over [``ts_ms``, ``accrued_ms``), pieced as
         ``_credit`` pieces it: its first piece as milliseconds in the bucket of ``ts_ms``,
         the rest as rates from the minute after on (from the earliest window's start, for
         a change before it). ``_settle`` credits every change's notes at once, per series
@@ -243,27 +290,25 @@ class Roster:
         rest_from = earliest if ts_ms < earliest else ts_ms - ts_ms % BUCKET_MS + BUCKET_MS
         first_ms = min(end, rest_from) - ts_ms
         bucket = ts_ms - ts_ms % BUCKET_MS
-        for series, change in delta:
+        size = f.AGENT_TIME.size
+        for series, change in changes:
             pieces = self._owed_pieces.get(series)
             if pieces is None:
                 pieces = self._owed_pieces[series] = {}
             owed = pieces.get(bucket)
             if owed is None:
-                pieces[bucket] = [rate * first_ms for rate in change]
-            else:
-                for i, rate in enumerate(change):
-                    if rate:
-                        owed[i] += rate * first_ms
+                owed = pieces[bucket] = [0] * size
+            for i, rate in change:
+                owed[i] += rate * first_ms
             if rest_from < end:
                 starts = self._owed_from.get(series)
                 if starts is None:
                     starts = self._owed_from[series] = {}
                 rates_from = starts.get(rest_from)
                 if rates_from is None:
-                    starts[rest_from] = list(change)
-                else:
-                    for i, rate in enumerate(change):
-                        rates_from[i] += rate
+                    rates_from = starts[rest_from] = [0] * size
+                for i, rate in change:
+                    rates_from[i] += rate
 
     def _settle(self) -> None:
         """Credit what ``_owe`` noted, up to ``accrued_ms``."""
@@ -300,16 +345,20 @@ class Roster:
             else:
                 del self.agents[agent_id]
 
-    def _add_rates(self, profile: Profile) -> None:
-        """Add ``profile``'s rates into the sums (a series whose sum is zero is dropped)."""
+    def _change_rates(self, changes: Changes) -> None:
+        """Add ``changes`` into the sums (a series whose sum is zero is dropped)."""
         sums = self.rates
-        for series, change in profile:
+        for series, change in changes:
             total = sums.get(series)
             if total is None:
-                total = sums[series] = [0] * len(change)
-            for i, amount in enumerate(change):
-                total[i] += amount
-            if not any(total):
+                total = sums[series] = [0] * f.AGENT_TIME.size
+            emptied = False
+            for i, rate in change:
+                amount = total[i] + rate
+                total[i] = amount
+                if not amount:
+                    emptied = True
+            if emptied and _is_zero(total):
                 del sums[series]
 
     def _accrue(self, until_ms: int) -> None:
@@ -404,7 +453,9 @@ class Roster:
         for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
             self.agents[agent_id] = Agent.from_list(raw)
         for agent in self.agents.values():
-            self._add_rates(profile_of(agent))
+            self._change_rates([(series, change) for series, per_ms in profile_of(agent)
+                                if (change := [(i, rate) for i, rate in enumerate(per_ms)
+                                               if rate])])
         clock = records.get(f.AGENT_CLOCK.name, {}).get(CLOCK_ENTITY)
         if clock is not None:
             self.accrued_ms = int(clock[0])
@@ -415,16 +466,42 @@ class Roster:
                             if agent.accrued_ms < self.accrued_ms]
 
 
-def _difference(before: Profile, after: Profile) -> dict[SeriesKey, list[int]]:
-    """Per series, the rates of ``after`` less those of ``before``."""
-    out: dict[SeriesKey, list[int]] = {}
+def _sorted(names: set[str]) -> list[str]:
+    return list(names) if len(names) < 2 else sorted(names)  # most agents serve one queue
+
+
+def _is_zero(values: list[int]) -> bool:
+    return all(not value for value in values)  # compiled to a loop, unlike any(values)
+
+
+def _changes(before: Profile, before_keys: list[RatesKey], after: Profile,
+             after_keys: list[RatesKey]) -> Changes:
+    """Per series, what the rates of ``after`` gain over those of ``before``."""
+    aligned = len(before) == len(after)
+    if aligned:
+        for j in range(len(before)):
+            if before[j][0] is not after[j][0]:
+                aligned = False
+                break
+    out: Changes = []
+    if aligned:  # the same series (the common case: a change of state only)
+        for j in range(len(before)):
+            change = change_of(before_keys[j], after_keys[j])
+            if change:
+                out.append((before[j][0], change))
+        return out
+    gains: dict[SeriesKey, list[int]] = {}
     for series, per_ms in after:
-        out[series] = list(per_ms)
+        gains[series] = list(per_ms)
     for series, per_ms in before:
-        change = out.get(series)
-        if change is None:
-            out[series] = [-rate for rate in per_ms]
+        gain = gains.get(series)
+        if gain is None:
+            gains[series] = [-rate for rate in per_ms]
         else:
             for i, rate in enumerate(per_ms):
-                change[i] -= rate
-    return {series: change for series, change in out.items() if any(change)}
+                gain[i] -= rate
+    for series, gain in gains.items():
+        change = [(i, rate) for i, rate in enumerate(gain) if rate]
+        if change:
+            out.append((series, change))
+    return out
