@@ -172,18 +172,6 @@ def recount(state: str, capacity: int, before: int, after: int) -> tuple[list[in
     return out
 
 
-_QUEUE_SERIES: dict[str, SeriesKey] = {}
-
-
-def queue_series(queue: str) -> SeriesKey:
-    series = _QUEUE_SERIES.get(queue)
-    if series is None:
-        series = canonical((f.AGENT_TIME.name, queue))
-        if len(_QUEUE_SERIES) < 100_000:
-            _QUEUE_SERIES[queue] = series
-    return series
-
-
 def profile_of(agent: Agent) -> Profile:
     if agent.profile is None:
         capacity = agent.total_capacity()
@@ -199,7 +187,7 @@ def profile_of(agent: Agent) -> Profile:
                 state = agent.queue_state(queue)
                 per_queue = rates(state, capacity, contacts)
                 if per_queue is not None:
-                    out.append((queue_series(queue), per_queue))
+                    out.append((canonical((f.AGENT_TIME.name, queue)), per_queue))
                     keys.append((state, capacity, contacts))
         agent.profile = out
         agent.profile_keys = keys

@@ -12,12 +12,11 @@ from typing import Final
 
 from ccpulse.windows.agents import family as f
 from ccpulse.windows.domain import Context
-from ccpulse.windows.families import SeriesKey, canonical
+from ccpulse.windows.families import canonical
 
 AGENTS_TOPIC: Final = "agents"
 ASSIGNED: Final = "assigned"
 RELEASED: Final = "released"
-MAX_CACHED_SERIES: Final = 100_000
 
 
 class AgentWork:
@@ -25,7 +24,6 @@ class AgentWork:
         self.ctx = ctx
         self.per_agent = per_agent and ctx.agents is not None
         self.derive = derive
-        self._series: dict[str, SeriesKey] = {}  # agent -> its agent_work series
 
     def credit(self, agent: str, count_index: int, sum_index: int, value_ms: int,
                ts_ms: int) -> None:
@@ -37,12 +35,7 @@ class AgentWork:
         name = guard.queue(agent)
         if name is None:
             return
-        series = self._series.get(name)
-        if series is None:
-            if len(self._series) >= MAX_CACHED_SERIES:
-                self._series.clear()
-            series = self._series[name] = canonical((f.AGENT_WORK.name, name))
-        values = self.ctx.windows.slot(series, ts_ms)
+        values = self.ctx.windows.slot(canonical((f.AGENT_WORK.name, name)), ts_ms)
         values[count_index] += 1
         values[sum_index] += value_ms
 
