@@ -104,7 +104,7 @@ class Agent:
     def live(self) -> dict[str, Any]:
         return {"q": _sorted(self.queues), "p": _sorted(self.paused), "s": self.state,
                 "r": self.reason, "t": self.since_ms, "c": self.capacity,
-                "n": self.in_service() if self.contacts else {}}
+                "n": self.in_service()}
 
 
 _RATES: dict[tuple[str, int, int], list[int]] = {}
@@ -223,8 +223,8 @@ class Roster:
         return agent
 
     def changed(self, agent_id: str, agent: Agent, before: Profile, ts_ms: int) -> None:
-        """``agent`` changed at ``ts_ms`` (it did ``before`` until then): swap its rates in
-        the sums, correct what was credited since ``ts_ms`` if that is in the past, and
+        """``agent`` changed at ``ts_ms`` (it did ``before`` until then): add what its rates
+        change to the sums, correct what was credited since ``ts_ms`` if that is in the past, and
         forget the agent once it is offline with nothing in service."""
         before_keys = agent.profile_keys
         agent.profile = None
@@ -441,9 +441,7 @@ class Roster:
         for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
             self.agents[agent_id] = Agent.from_list(raw)
         for agent in self.agents.values():
-            self._change_rates([(series, change) for series, per_ms in profile_of(agent)
-                                if (change := [(i, rate) for i, rate in enumerate(per_ms)
-                                               if rate])])
+            self._change_rates([(series, _fields(per_ms)) for series, per_ms in profile_of(agent)])
         clock = records.get(f.AGENT_CLOCK.name, {}).get(CLOCK_ENTITY)
         if clock is not None:
             self.accrued_ms = int(clock[0])
@@ -456,6 +454,11 @@ class Roster:
 
 def _sorted(names: set[str]) -> list[str]:
     return list(names) if len(names) < 2 else sorted(names)  # most agents serve one queue
+
+
+def _fields(per_ms: list[int]) -> Change:
+    """A vector of rates as the fields it changes."""
+    return [(i, rate) for i, rate in enumerate(per_ms) if rate]
 
 
 def _is_zero(values: list[int]) -> bool:
@@ -489,7 +492,7 @@ def _changes(before: Profile, before_keys: list[RatesKey], after: Profile,
             for i, rate in enumerate(per_ms):
                 gain[i] -= rate
     for series, gain in gains.items():
-        change = [(i, rate) for i, rate in enumerate(gain) if rate]
+        change = _fields(gain)
         if change:
             out.append((series, change))
     return out
