@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
+from orjson import dumps
 
 from ccpulse.state.layout import LAYOUT_VERSION, META_NOT_COUNTERS
 from ccpulse.windows.engine import BucketKey, TotalKey
@@ -47,7 +48,7 @@ def save_arguments(write: Write, reset: bool = False) -> list[Any]:
 
 
 def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    return dumps(value).decode()  # a name of this module: cheaper than orjson's attribute
 
 
 _TOTAL_FIELDS: dict[TotalKey, str] = {}  # the same totals are written batch after batch

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
+from orjson import JSONDecodeError, loads
 
 from ccpulse.windows.events import Event, Rejected
 from ccpulse.windows.registry import Registry
@@ -18,7 +18,7 @@ def decode(raw: bytes | None, registry: Registry, now_ms: int, future_tolerance_
     if len(raw) > max_bytes:
         raise Rejected("record_too_large", f"{len(raw)} bytes, more than {max_bytes}")
     try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        doc = loads(raw)  # a name of this module: cheaper than orjson's attribute
+    except JSONDecodeError as exc:
         raise Rejected("malformed_json", str(exc)) from None
     return registry.decode(doc, now_ms, future_tolerance_ms)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -94,7 +94,34 @@ class Pending:
     encoded: Any
 
 
-Held = tuple[RecordLike, Event | None, Rejected | None]  # a record, decoded or refused
+Held = tuple[RecordLike, Event | Rejected]  # a record, decoded or refused
+
+
+class Taken:
+    """A partition's records of one batch as the event-time guard lets them through:
+    the events to apply with their records, and the dead letters of those refused."""
+
+    def __init__(self, state: PartitionState, sent_up_to: int) -> None:
+        self.state = state
+        self.sent_up_to = sent_up_to  # dead letters up to here went out before
+        self.dead: list[DeadLetter] = []
+        self.events: list[Event] = []
+        self.sources: list[RecordLike] = []
+        self.newest_ms = -1
+        self.last = -1  # the newest offset let through or refused
+
+    def take(self, source: RecordLike, outcome: Event | Rejected) -> None:
+        offset = source.offset
+        self.last = offset
+        if isinstance(outcome, Event):
+            if outcome.ts_ms > self.newest_ms:
+                self.newest_ms = outcome.ts_ms
+            self.events.append(outcome)
+            self.sources.append(source)
+            return
+        self.state.reject(outcome.reason)
+        if offset > self.sent_up_to:
+            self.dead.append(DeadLetter(source, outcome.reason, outcome.detail))
 
 
 @dataclass(frozen=True)
@@ -237,38 +264,20 @@ class Processor:
         """Records held on the event clock until later ones confirm a jump ahead in time."""
         return sum(len(guard.held) for guard in self._guards.values())
 
-    def _offered(self, pid: str, records: Sequence[RecordLike],
-                 wall_ms: int) -> Iterator[tuple[Held, bool]]:
-        """The partition's records decoded, in order, as the event-time guard lets them
-        through; each with whether the guard refuses it as an outlier."""
-        state = self.states[pid]
-        guard = self._guards.get(pid)
-        skip_up_to = state.offset
-        if guard is not None and guard.held:
-            skip_up_to = guard.held[-1].item[0].offset  # offered already, still held
-        poisoned = self._poisoned.get(pid, {})
-        registry, config = self.registry, self.config
-        for record in records:
-            offset = record.offset
-            if offset <= skip_up_to:
-                continue  # in the state already, or held
-            event: Event | None = None
-            rejection: Rejected | None = None
-            try:
-                if offset in poisoned:
-                    raise Rejected("processing_error", poisoned[offset])
-                event = decode(record.value, registry, wall_ms, config.future_tolerance_ms,
-                               config.max_record_bytes)
-            except Rejected as refused:
-                rejection = refused
-            except Exception as decoder_bug:  # this record alone is affected
-                log.exception("partition %s offset %d could not be decoded", pid, offset)
-                rejection = Rejected("processing_error", _error(decoder_bug))
-            if guard is None or (event is not None and guard.passes(event.ts_ms)):
-                yield (record, event, rejection), False
-                continue
-            yield from guard.offer((record, event, rejection),
-                                   None if event is None else event.ts_ms)
+    def _decoded(self, pid: str, record: RecordLike, poisoned: dict[int, str],
+                 wall_ms: int) -> Event | Rejected:
+        """The record's event, or why it is refused."""
+        config = self.config
+        try:
+            if record.offset in poisoned:
+                return Rejected("processing_error", poisoned[record.offset])
+            return decode(record.value, self.registry, wall_ms, config.future_tolerance_ms,
+                          config.max_record_bytes)
+        except Rejected as refused:
+            return refused
+        except Exception as decoder_bug:  # this record alone is affected
+            log.exception("partition %s offset %d could not be decoded", pid, record.offset)
+            return Rejected("processing_error", _error(decoder_bug))
 
     def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
                         out: Folded) -> bool:
@@ -278,33 +287,32 @@ class Processor:
         state = self.state(pid)
         if self._skips_ahead(pid, records):
             return False
-        # dead letters and derived events up to here went out before
-        sent_up_to = max(self._published[pid], self._sent.get(pid, -1))
-        clock = self.clocks[pid]
         guard = self._guards.get(pid)
-        dead: list[DeadLetter] = []
-        events: list[Event] = []
-        sources: list[RecordLike] = []
-        newest_ms = -1
-        last = -1  # the newest offset let through or refused
-        for (source, accepted, refusal), ahead in self._offered(pid, records, wall_ms):
-            last = source.offset
-            if ahead:
-                assert accepted is not None and guard is not None
-                ahead_s = (accepted.ts_ms - guard.now_ms) / 1000
-                refusal = Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the "
-                                   "partition's event time, and the records after it did not "
-                                   "confirm the new time")
-            if refusal is not None:
-                state.reject(refusal.reason)
-                if source.offset > sent_up_to:
-                    dead.append(DeadLetter(source, refusal.reason, refusal.detail))
+        # dead letters and derived events up to here went out before
+        taken = Taken(state, max(self._published[pid], self._sent.get(pid, -1)))
+        skip_up_to = state.offset
+        if guard is not None and guard.held:
+            skip_up_to = guard.held[-1].item[0].offset  # offered already, still held
+        poisoned = self._poisoned.get(pid, {})
+        for record in records:
+            if record.offset <= skip_up_to:
+                continue  # in the state already, or held
+            outcome = self._decoded(pid, record, poisoned, wall_ms)
+            if guard is None or (isinstance(outcome, Event) and guard.passes(outcome.ts_ms)):
+                taken.take(record, outcome)  # the common case: nothing held
                 continue
-            assert accepted is not None
-            if accepted.ts_ms > newest_ms:
-                newest_ms = accepted.ts_ms
-            events.append(accepted)
-            sources.append(source)
+            ts_ms = outcome.ts_ms if isinstance(outcome, Event) else None
+            for (source, held), ahead in guard.offer((record, outcome), ts_ms):
+                if ahead:
+                    assert isinstance(held, Event)
+                    ahead_s = (held.ts_ms - guard.now_ms) / 1000
+                    held = Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the "
+                                    "partition's event time, and the records after it did "
+                                    "not confirm the new time")
+                taken.take(source, held)
+        dead, events, sources = taken.dead, taken.events, taken.sources
+        sent_up_to, last, newest_ms = taken.sent_up_to, taken.last, taken.newest_ms
+        clock = self.clocks[pid]
         if guard is not None and guard.held:  # taken up again from Kafka after a stop
             last = guard.held[0].item[0].offset - 1
         if last <= state.offset:

@@ -47,7 +47,8 @@ from ccpulse.windows.domain import Derived
 log = logging.getLogger(__name__)
 
 Batch = Mapping[tuple[str, int], Sequence[RecordLike]]
-GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (default 700)
+# container allocations between young collections (CPython's default: 700); see tune_gc
+GC_YOUNG_THRESHOLD = 1_000_000
 
 
 class Fatal(Exception):
@@ -383,7 +384,10 @@ def tune_gc() -> None:
 
     A batch keeps its records and events alive until it is folded, so with the
     default threshold (700 allocations) they survive several young collections and
-    are promoted, which then triggers full collections over every contact held.
-    Objects created at start-up are frozen out of collection altogether."""
+    are promoted, which then triggers full collections over every contact held. A
+    young collection walks every young object still alive, a batch's worth or more,
+    so the fewer there are the better: only garbage in reference cycles waits for
+    them (the rest is freed as it goes), and the fold makes little of it. Objects
+    created at start-up are frozen out of collection altogether."""
     gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
