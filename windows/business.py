@@ -145,8 +145,8 @@ class BusinessCalendar:
         if amount_ms <= 0:
             return start_ms
         left = amount_ms
-        day = self.local_date(start_ms) - timedelta(days=1)
-        for _ in range(horizon_days):
+        day = self.local_date(start_ms) - timedelta(days=1)  # a span may cross midnight
+        for _ in range(horizon_days + 2):  # the day before, and the horizon's last day
             for low, high in self.day_spans(day):
                 low = max(low, start_ms)
                 if high <= low:
@@ -164,8 +164,8 @@ class BusinessCalendar:
         if amount_ms <= 0:
             return end_ms
         left = amount_ms
-        day = self.local_date(end_ms) + timedelta(days=1)
-        for _ in range(horizon_days):
+        day = self.local_date(end_ms) + timedelta(days=1)  # a span may cross midnight
+        for _ in range(horizon_days + 2):  # the day after, and the horizon's first day
             for low, high in reversed(self.day_spans(day)):
                 high = min(high, end_ms)
                 if high <= low:
