@@ -21,7 +21,9 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ccpulse.errors import ConfigError
+from ccpulse.windows.agents.domain import MAX_CAPACITY_PER_CHANNEL
 from ccpulse.windows.business import parse_spans
+from ccpulse.windows.events import CHANNELS
 from ccpulse.windows.policy import AbandonPolicy
 from ccpulse.windows.tickets.event import PRIORITIES
 
@@ -205,6 +207,17 @@ class Settings(BaseSettings):
             if unknown:
                 raise ValueError(f"[sla.{queue}]: unknown priorit(ies) {sorted(unknown)}; use "
                                  f"{', '.join(PRIORITIES)} or \"*\"")
+        return value
+
+    @field_validator("agent_capacity")
+    @classmethod
+    def _capacity(cls, value: dict[str, int]) -> dict[str, int]:
+        for channel, slots in value.items():
+            if channel not in CHANNELS:
+                raise ValueError(f"unknown channel {channel!r} (use {', '.join(sorted(CHANNELS))})")
+            if not 0 <= slots <= MAX_CAPACITY_PER_CHANNEL:
+                raise ValueError(f"{channel}: {slots} contacts at once; an agent serves 0 to "
+                                 f"{MAX_CAPACITY_PER_CHANNEL} of a channel at once")
         return value
 
     @field_validator("interval_minutes")

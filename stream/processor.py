@@ -110,8 +110,7 @@ class Taken:
         self.newest_ms = -1
         self.last = -1  # the newest offset let through or refused
 
-    def take(self, source: RecordLike, outcome: Event | Rejected) -> None:
-        offset = source.offset
+    def take(self, source: RecordLike, offset: int, outcome: Event | Rejected) -> None:
         self.last = offset
         if isinstance(outcome, Event):
             if outcome.ts_ms > self.newest_ms:
@@ -264,19 +263,19 @@ class Processor:
         """Records held on the event clock until later ones confirm a jump ahead in time."""
         return sum(len(guard.held) for guard in self._guards.values())
 
-    def _decoded(self, pid: str, record: RecordLike, poisoned: dict[int, str],
+    def _decoded(self, pid: str, record: RecordLike, offset: int, poisoned: dict[int, str],
                  wall_ms: int) -> Event | Rejected:
         """The record's event, or why it is refused."""
         config = self.config
         try:
-            if record.offset in poisoned:
-                return Rejected("processing_error", poisoned[record.offset])
+            if offset in poisoned:
+                return Rejected("processing_error", poisoned[offset])
             return decode(record.value, self.registry, wall_ms, config.future_tolerance_ms,
                           config.max_record_bytes)
         except Rejected as refused:
             return refused
         except Exception as decoder_bug:  # this record alone is affected
-            log.exception("partition %s offset %d could not be decoded", pid, record.offset)
+            log.exception("partition %s offset %d could not be decoded", pid, offset)
             return Rejected("processing_error", _error(decoder_bug))
 
     def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
@@ -295,11 +294,12 @@ class Processor:
             skip_up_to = guard.held[-1].item[0].offset  # offered already, still held
         poisoned = self._poisoned.get(pid, {})
         for record in records:
-            if record.offset <= skip_up_to:
+            offset = record.offset  # (an attribute lookup: aiokafka's records are not native)
+            if offset <= skip_up_to:
                 continue  # in the state already, or held
-            outcome = self._decoded(pid, record, poisoned, wall_ms)
+            outcome = self._decoded(pid, record, offset, poisoned, wall_ms)
             if guard is None or (isinstance(outcome, Event) and guard.passes(outcome.ts_ms)):
-                taken.take(record, outcome)  # the common case: nothing held
+                taken.take(record, offset, outcome)  # the common case: nothing held
                 continue
             ts_ms = outcome.ts_ms if isinstance(outcome, Event) else None
             for (source, held), ahead in guard.offer((record, outcome), ts_ms):
@@ -309,7 +309,7 @@ class Processor:
                     held = Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the "
                                     "partition's event time, and the records after it did "
                                     "not confirm the new time")
-                taken.take(source, held)
+                taken.take(source, source.offset, held)
         dead, events, sources = taken.dead, taken.events, taken.sources
         sent_up_to, last, newest_ms = taken.sent_up_to, taken.last, taken.newest_ms
         clock = self.clocks[pid]

@@ -51,6 +51,8 @@ def test_toml_queues_and_site_with_environment_on_top(tmp_path: Path,
     ("CCPULSE_INTERVAL_MINUTES", "20", "CCPULSE_INTERVAL_MINUTES"),
     ("CCPULSE_ABANDON_POLICY", "maybe", "CCPULSE_ABANDON_POLICY"),
     ("CCPULSE_CLOCK", "sundial", "CCPULSE_CLOCK"),
+    ("CCPULSE_AGENT_CAPACITY", '{"voice": 1, "chat": 300}', "CCPULSE_AGENT_CAPACITY"),
+    ("CCPULSE_AGENT_CAPACITY", '{"phone": 1}', "CCPULSE_AGENT_CAPACITY"),
 ])
 def test_a_bad_setting_fails_naming_the_setting(monkeypatch: pytest.MonkeyPatch, env: str,
                                                  value: str, named: str) -> None:

@@ -58,9 +58,10 @@ QUEUE_FIELDS = (
 )
 QUEUES_FIELD = FieldSpec("queues", NAMES, False, "The queues the agent serves from now on "
                          "(absent: as before).", max_length=MAX_QUEUES_PER_AGENT)
+MAX_CAPACITY_PER_CHANNEL: Final = 100
 CAPACITY_FIELD = FieldSpec("capacity", COUNTS, False, "Contacts of each channel the agent can "
                            "serve at once, replacing the defaults (absent: as before).",
-                           tuple(sorted(CHANNELS)), high=100)
+                           tuple(sorted(CHANNELS)), high=MAX_CAPACITY_PER_CHANNEL)
 STATE_FIELDS = (
     AGENT_ID,
     FieldSpec("state", CHOICE, True, "available, busy, after_contact_work, away or offline.",
@@ -238,7 +239,10 @@ class AgentStates(Roster):
         agent.last_event = event.event_id
         if agent.site_state() != site_before or agent.reason != reason_before:
             agent.since_ms = event.ts_ms
-        self.changed(agent_id, agent, before, event.ts_ms)
+        if kind == STATE and event.queues is None and event.capacity is None:
+            self.restated(agent_id, agent, before, event.ts_ms)
+        else:
+            self.changed(agent_id, agent, before, event.ts_ms)
         return APPLIED
 
     def _contact_event(self, agent_id: str, agent: Agent, event: AgentEvent) -> str:

@@ -32,10 +32,14 @@ STATES: Final = (AVAILABLE, BUSY, AFTER_CONTACT_WORK, AWAY, OFFLINE)
 MAX_CONTACTS_PER_AGENT: Final = 100
 LIVE: Final = "agent"
 SITE_SERIES: Final = canonical((f.AGENT_SITE.name,))
+# read per event: as names of this module, compiled to constants, not attributes of ``f``
+TIME_FIELDS: Final = f.AGENT_TIME.size
+TIME_FAMILY: Final = f.AGENT_TIME.name
+RECORDS: Final = f.AGENT_RECORDS.name
 CLOCK_ENTITY: Final = "roster"
 
 Profile = list[tuple[SeriesKey, list[int]]]  # (series, ms credited per ms of time)
-RatesKey = tuple[str, int, int]  # what rates depend on: state, capacity, contacts in service
+RatesKey = int  # what rates depend on: state, capacity, contacts in service (rates_key)
 Change = list[tuple[int, int]]  # the fields whose rate changes: (field, ms per ms gained)
 Changes = list[tuple[SeriesKey, Change]]
 
@@ -107,18 +111,43 @@ class Agent:
                 "n": self.in_service()}
 
 
-_RATES: dict[tuple[str, int, int], list[int]] = {}
+# What an agent's rates depend on (state, capacity, contacts in service), packed in one
+# int: the caches below look rates and their changes up per event, and an int key costs a
+# fraction of a tuple's hashing and comparing.
+STATE_INDEX: Final = {state: i for i, state in enumerate(STATES)}
+CONTACT_BITS: Final = 8  # contacts in service (at most MAX_CONTACTS_PER_AGENT)
+STATE_SHIFT: Final = 28  # capacity in the 20 bits below the state, above the contacts
+KEY_BITS: Final = 31  # a change of key packs two keys in one int below 2 ** 62
+MAX_CAPACITY: Final = (1 << (STATE_SHIFT - CONTACT_BITS)) - 1
+CONTACTS_MASK: Final = (1 << CONTACT_BITS) - 1
+OFFLINE_KEY_STATE: Final = STATES.index(OFFLINE)
+
+
+def rates_key(state: str, capacity: int, contacts: int) -> RatesKey:
+    if not (0 <= capacity <= MAX_CAPACITY and 0 <= contacts <= CONTACTS_MASK):
+        raise ValueError(f"{capacity} slots and {contacts} contacts in service are out of range")
+    return (STATE_INDEX[state] << STATE_SHIFT) | (capacity << CONTACT_BITS) | contacts
+
+
+_RATES: dict[RatesKey, list[int]] = {}
 
 
 def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
     """Milliseconds credited to each ``agent_time`` field per millisecond in ``state``
     (shared between agents: never to be changed in place)."""
-    if state == OFFLINE:
+    return rates_of(rates_key(state, capacity, contacts))
+
+
+def rates_of(key: RatesKey) -> list[int] | None:
+    """The rates of a :func:`rates_key` (None: offline)."""
+    if key >> STATE_SHIFT == OFFLINE_KEY_STATE:
         return None
-    key = (state, capacity, contacts)
     known = _RATES.get(key)
     if known is not None:
         return known
+    state = STATES[key >> STATE_SHIFT]
+    capacity = (key >> CONTACT_BITS) & MAX_CAPACITY
+    contacts = key & CONTACTS_MASK
     out = [0] * f.AGENT_TIME.size
     out[f.STAFFED] = 1
     out[f.STATE_FIELD[state]] = 1
@@ -132,19 +161,19 @@ def rates(state: str, capacity: int, contacts: int) -> list[int] | None:
     return out
 
 
-_CHANGES: dict[tuple[RatesKey, RatesKey], Change] = {}
+_CHANGES: dict[int, Change] = {}
 
 
 def change_of(before: RatesKey, after: RatesKey) -> Change:
     """The fields whose rate differs from ``before`` to ``after``, and by how much (shared,
     never to be changed in place)."""
-    key = (before, after)
+    key = (before << KEY_BITS) | after
     known = _CHANGES.get(key)
     if known is not None:
         return known
-    old, new = rates(*before), rates(*after)
+    old, new = rates_of(before), rates_of(after)
     out: Change = []
-    for i in range(f.AGENT_TIME.size):
+    for i in range(TIME_FIELDS):
         difference = (0 if new is None else new[i]) - (0 if old is None else old[i])
         if difference:
             out.append((i, difference))
@@ -153,20 +182,21 @@ def change_of(before: RatesKey, after: RatesKey) -> Change:
     return out
 
 
-_RECOUNTS: dict[tuple[str, int, int, int], tuple[list[int], Change]] = {}
+_RECOUNTS: dict[int, tuple[list[int], Change]] = {}
 
 
-def recount(state: str, capacity: int, before: int, after: int) -> tuple[list[int], Change]:
-    """The rates in ``state`` with ``after`` contacts in service, and what they gain over
-    those with ``before`` (one lookup for the most frequent change: a contact taken or let
-    go; shared, never to be changed in place)."""
-    key = (state, capacity, before, after)
+def recount(before: RatesKey, contacts: int) -> tuple[list[int], Change]:
+    """The rates of ``before`` with ``contacts`` in service instead, and what they gain
+    over those of ``before`` (one lookup for the most frequent change: a contact taken or
+    let go; shared, never to be changed in place)."""
+    key = (before << CONTACT_BITS) | contacts
     known = _RECOUNTS.get(key)
     if known is not None:
         return known
-    per_ms = rates(state, capacity, after)
+    after = (before & ~CONTACTS_MASK) | contacts
+    per_ms = rates_of(after)
     assert per_ms is not None  # a profile holds no offline state
-    out = (per_ms, change_of((state, capacity, before), (state, capacity, after)))
+    out = (per_ms, change_of(before, after))
     if len(_RECOUNTS) < 4096:
         _RECOUNTS[key] = out
     return out
@@ -178,17 +208,17 @@ def profile_of(agent: Agent) -> Profile:
         contacts = len(agent.contacts)
         out: Profile = []
         keys: list[RatesKey] = []
-        site_state = agent.site_state()
-        site = rates(site_state, capacity, contacts)
+        site_key = rates_key(agent.site_state(), capacity, contacts)
+        site = rates_of(site_key)
         if site is not None:
             out.append((SITE_SERIES, site))
-            keys.append((site_state, capacity, contacts))
+            keys.append(site_key)
             for queue in _sorted(agent.queues):
-                state = agent.queue_state(queue)
-                per_queue = rates(state, capacity, contacts)
+                key = rates_key(agent.queue_state(queue), capacity, contacts)
+                per_queue = rates_of(key)
                 if per_queue is not None:
-                    out.append((canonical((f.AGENT_TIME.name, queue)), per_queue))
-                    keys.append((state, capacity, contacts))
+                    out.append((canonical((TIME_FAMILY, queue)), per_queue))
+                    keys.append(key)
         agent.profile = out
         agent.profile_keys = keys
     return agent.profile
@@ -234,6 +264,32 @@ class Roster:
             self._shift(changes, ts_ms)
         self._touched(agent_id, agent)
 
+    def restated(self, agent_id: str, agent: Agent, before: Profile, ts_ms: int) -> None:
+        """Only ``agent``'s state or reason changed at ``ts_ms`` (not its queues, pauses,
+        capacity or contacts): unless it goes offline or comes back, its series are those
+        of ``before``, so only their rates are looked up again."""
+        if not before or agent.state == OFFLINE:
+            self.changed(agent_id, agent, before, ts_ms)
+            return
+        keys = agent.profile_keys
+        unchanged = keys[0] & ((1 << STATE_SHIFT) - 1)  # capacity and contacts
+        site_state = agent.site_state()
+        after: Profile = []
+        after_keys: list[RatesKey] = []
+        changes: Changes = []
+        for j in range(len(before)):
+            series = before[j][0]
+            state = site_state if j == 0 else agent.queue_state(series[1])
+            key = (STATE_INDEX[state] << STATE_SHIFT) | unchanged
+            per_ms = rates_of(key)
+            assert per_ms is not None  # not offline
+            after.append((series, per_ms))
+            after_keys.append(key)
+            change = change_of(keys[j], key)
+            if change:
+                changes.append((series, change))
+        self._reprofiled(agent_id, agent, after, after_keys, changes, ts_ms)
+
     def recounted(self, agent_id: str, agent: Agent, ts_ms: int) -> None:
         """Only ``agent``'s number of contacts in service changed at ``ts_ms``: its series
         and states are those of its cached profile (built before the change), so the change
@@ -246,12 +302,16 @@ class Roster:
         changes: Changes = []
         for j in range(len(profile)):
             series = profile[j][0]
-            state, capacity, before = keys[j]
-            per_ms, change = recount(state, capacity, before, count)
+            per_ms, change = recount(keys[j], count)
             after.append((series, per_ms))
-            after_keys.append((state, capacity, count))
+            after_keys.append((keys[j] & ~CONTACTS_MASK) | count)
             if change:
                 changes.append((series, change))
+        self._reprofiled(agent_id, agent, after, after_keys, changes, ts_ms)
+
+    def _reprofiled(self, agent_id: str, agent: Agent, after: Profile,
+                    after_keys: list[RatesKey], changes: Changes, ts_ms: int) -> None:
+        """``agent`` now does ``after`` (its series as before), which gains ``changes``."""
         agent.profile = after
         agent.profile_keys = after_keys
         if changes:
@@ -278,7 +338,7 @@ class Roster:
         rest_from = earliest if ts_ms < earliest else ts_ms - ts_ms % BUCKET_MS + BUCKET_MS
         first_ms = min(end, rest_from) - ts_ms
         bucket = ts_ms - ts_ms % BUCKET_MS
-        size = f.AGENT_TIME.size
+        size = TIME_FIELDS
         for series, change in changes:
             pieces = self._owed_pieces.get(series)
             if pieces is None:
@@ -339,7 +399,7 @@ class Roster:
         for series, change in changes:
             total = sums.get(series)
             if total is None:
-                total = sums[series] = [0] * f.AGENT_TIME.size
+                total = sums[series] = [0] * TIME_FIELDS
             emptied = False
             for i, rate in change:
                 amount = total[i] + rate
@@ -431,7 +491,7 @@ class Roster:
             agent = self.agents.get(agent_id)
             if agent is not None:
                 agent.accrued_ms = self.accrued_ms
-            out[(f.AGENT_RECORDS.name, agent_id)] = None if agent is None else agent.to_list()
+            out[(RECORDS, agent_id)] = None if agent is None else agent.to_list()
         self.dirty.clear()
         if self.agents:  # with none, there is nothing the credit time could be owed to
             out[(f.AGENT_CLOCK.name, CLOCK_ENTITY)] = [self.accrued_ms]

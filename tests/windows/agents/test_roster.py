@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccpulse.windows.agents import family as f
-from ccpulse.windows.agents.roster import LIVE, Agent, rates
+from ccpulse.windows.agents.roster import LIVE, Agent, change_of, rates, rates_key, recount
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.partition import PartitionState, StoredPartition
 from ccpulse.windows.registry import build_registry
@@ -303,3 +303,36 @@ def test_an_offline_agent_is_forgotten_once_what_it_let_go_is_no_longer_remember
     state.advance(T0 + 130_000 + 15 * 60_000 + 60_000)  # past the dedupe window
     state.expire()
     assert state.checkpoint().records[(f.AGENT_RECORDS.name, "ann")] is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["available", "busy", "after_contact_work", "away", "offline"]),
+       st.sampled_from(["available", "busy", "after_contact_work", "away", "offline"]),
+       st.integers(0, 1000), st.integers(0, 100), st.integers(0, 100))
+def test_rates_and_their_changes_looked_up_by_packed_keys(
+        state: str, other: str, capacity: int, contacts: int, recounted: int) -> None:
+    """The rates of (state, capacity, contacts) field by field, as the README defines them,
+    and the changes between two of them, whatever the caches hold."""
+    def expected(state: str, contacts: int) -> list[int] | None:
+        if state == "offline":
+            return None
+        out = [0] * f.AGENT_TIME.size
+        out[f.STAFFED] = out[f.STATE_FIELD[state]] = 1
+        if state != "away":
+            out[f.READY] = 1
+            out[f.OCCUPIED] = int(bool(contacts) or state != "available")
+            out[f.SLOT], out[f.USED_SLOT] = capacity, contacts
+        return out
+
+    def gain(before: list[int] | None, after: list[int] | None) -> list[tuple[int, int]]:
+        old, new = before or [0] * f.AGENT_TIME.size, after or [0] * f.AGENT_TIME.size
+        return [(i, b - a) for i, (a, b) in enumerate(zip(old, new, strict=True)) if b != a]
+
+    key, other_key = rates_key(state, capacity, contacts), rates_key(other, capacity, contacts)
+    assert rates(state, capacity, contacts) == expected(state, contacts)
+    assert change_of(key, other_key) == gain(expected(state, contacts),
+                                              expected(other, contacts))
+    if state != "offline":
+        per_ms, change = recount(key, recounted)
+        assert per_ms == expected(state, recounted)
+        assert change == gain(expected(state, contacts), expected(state, recounted))
