@@ -148,7 +148,7 @@ def rates_of(key: RatesKey) -> list[int] | None:
     state = STATES[key >> STATE_SHIFT]
     capacity = (key >> CONTACT_BITS) & MAX_CAPACITY
     contacts = key & CONTACTS_MASK
-    out = [0] * f.AGENT_TIME.size
+    out = [0] * TIME_FIELDS
     out[f.STAFFED] = 1
     out[f.STATE_FIELD[state]] = 1
     if state != AWAY:
