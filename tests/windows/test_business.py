@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ccpulse.windows.business import BusinessCalendar, parse_spans
@@ -21,6 +21,10 @@ ANCHORS = [1_711_846_800_000,  # 2024-03-31 London spring forward
            1_539_482_400_000,  # 2018-11-04 Sao Paulo, midnight swallowed by the gap
            1_735_689_600_000]  # 2025-01-01, a holiday below
 MINUTE = 60_000
+# open two hours on Tuesdays and two and a half on Saturdays: with a 30-day horizon from
+# the first anchor, whether there is enough open time is decided on the horizon's last
+# (forward) or first (backward) day
+SPARSE = BusinessCalendar("sparse", "UTC", ((), ((0, 120),), (), (), (), ((0, 150),), ()))
 
 spans = st.lists(st.tuples(st.integers(0, 47), st.integers(1, 48)), max_size=3).map(
     lambda pairs: sorted({(a * 30, a * 30 + b * 30) for a, b in pairs if a * 30 + b * 30 <= 1440}))
@@ -67,6 +71,7 @@ def test_business_time_counts_every_open_minute(calendar: BusinessCalendar, anch
 @settings(max_examples=100, deadline=None)
 @given(calendar=calendars(), anchor=st.sampled_from(ANCHORS), start=st.integers(-600, 600),
        amount=st.integers(0, 20 * 60))
+@example(calendar=SPARSE, anchor=ANCHORS[0], start=0, amount=1081)
 def test_adding_business_time_lands_where_that_much_has_passed(
         calendar: BusinessCalendar, anchor: int, start: int, amount: int) -> None:
     start_ms = anchor + start * MINUTE
@@ -82,6 +87,7 @@ def test_adding_business_time_lands_where_that_much_has_passed(
 @settings(max_examples=100, deadline=None)
 @given(calendar=calendars(), anchor=st.sampled_from(ANCHORS), end=st.integers(-600, 600),
        amount=st.integers(0, 20 * 60))
+@example(calendar=SPARSE, anchor=ANCHORS[0], end=0, amount=1200)
 def test_going_back_by_business_time_finds_the_latest_start(
         calendar: BusinessCalendar, anchor: int, end: int, amount: int) -> None:
     end_ms = anchor + end * MINUTE
