@@ -84,7 +84,7 @@ def split(items: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, str]], list
 
 def section(to_set: Iterable[tuple[str, str]], to_del: Iterable[str]) -> bytes:
     flat = [part for pair in to_set for part in pair]
-    return orjson.dumps([flat, list(to_del)])
+    return dumps([flat, list(to_del)])
 
 
 # -- reading -----------------------------------------------------------------------

@@ -498,7 +498,7 @@ class Roster:
         return out
 
     def restore(self, records: Mapping[str, Mapping[str, list[Any]]]) -> None:
-        for agent_id, raw in records.get(f.AGENT_RECORDS.name, {}).items():
+        for agent_id, raw in records.get(RECORDS, {}).items():
             self.agents[agent_id] = Agent.from_list(raw)
         for agent in self.agents.values():
             self._change_rates([(series, _fields(per_ms)) for series, per_ms in profile_of(agent)])
