@@ -308,8 +308,9 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
                   timeout_s: float = 240, on_poll: Callable[[], None] | None = None
                   ) -> dict[str, float]:
     """Events/s from the first saved batch to the last event applied and saved, and the
-    workers' CPU time per event over the same span (steadier than a rate when the
-    machine's speed drifts)."""
+    workers' CPU time over the same span: per event (steadier than a rate when the
+    machine's speed drifts) and per second (``cpu_busy``: near 1 per worker when it is
+    computing all the time, lower when it waits for the broker or Redis)."""
     started = time.perf_counter()
     first: tuple[float, int] | None = None
     first_cpu_s = 0.0
@@ -332,9 +333,10 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
     assert first is not None
     span = max(now - first[0], 1e-6)
     events = max(n - first[1], 1)
+    used_s = cpu_s(processes) - first_cpu_s
     return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
-            "total_s": now - started,
-            "cpu_us_per_event": (cpu_s(processes) - first_cpu_s) / events * 1e6}
+            "total_s": now - started, "cpu_us_per_event": used_s / events * 1e6,
+            "cpu_busy": used_s / span}
 
 
 def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
@@ -639,7 +641,8 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             rounds.append({"raw_events_per_s": raw, "events_per_s": timing["events_per_s"],
                            "ratio": timing["events_per_s"] / raw,
                            "startup_s": timing["startup_s"],
-                           "cpu_us_per_event": timing["cpu_us_per_event"]})
+                           "cpu_us_per_event": timing["cpu_us_per_event"],
+                           "cpu_busy": timing["cpu_busy"]})
         middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
         result["rounds"] = rounds
         result["raw_events_per_s"] = middle["raw_events_per_s"]
@@ -647,6 +650,7 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["throughput_ratio"] = middle["ratio"]
         result["one_worker_startup_s"] = middle["startup_s"]
         result["cpu_us_per_event"] = middle["cpu_us_per_event"]
+        result["cpu_busy"] = middle["cpu_busy"]
         result["workloads"] = {}
         for name, (prefix, settings) in WORKLOADS.items():
             part = [doc for doc in docs if doc["type"].startswith(prefix)]
@@ -661,12 +665,13 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             result["workloads"][name] = {
                 "events": len(part), "raw_events_per_s": raw,
                 "events_per_s": timing["events_per_s"], "ratio": timing["events_per_s"] / raw,
-                "cpu_us_per_event": timing["cpu_us_per_event"]}
+                "cpu_us_per_event": timing["cpu_us_per_event"], "cpu_busy": timing["cpu_busy"]}
         say("ccpulse catch-up, two workers in one group")
         fresh_topics("bench2w")
         timing = catch_up("bench2w", 2)
         result["two_worker_events_per_s"] = timing["events_per_s"]
         result["two_worker_startup_s"] = timing["startup_s"]
+        result["two_worker_cpu_busy"] = timing["cpu_busy"]
         naive_events = min(events, NAIVE_EVENTS)
         say(f"naive peer: a Faust table updated per event ({naive_events} events)")
         naive = run.spawn(["-m", "ccpulse.devtools.bench_naive", run.bootstrap,
@@ -727,14 +732,16 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
                 "scrape_s"):
         yield f"{key:>26}: {result[key]:.3f}"
     yield (f"{'worker_cpu_us_per_event':>26}: {result['cpu_us_per_event']:.1f} "
-           "(median round)")
+           f"(median round; {result['cpu_busy']:.2f} CPU s per s, two workers "
+           f"{result['two_worker_cpu_busy']:.2f})")
     for name, part in result["workloads"].items():
         if not part["events"]:
             yield f"  {name}: no events"
             continue
         yield (f"  {name}: {part['events']} events, ratio {part['ratio']:.3f} "
                f"({part['events_per_s']:.0f} / {part['raw_events_per_s']:.0f} events/s), "
-               f"worker CPU {part['cpu_us_per_event']:.1f} us per event")
+               f"worker CPU {part['cpu_us_per_event']:.1f} us per event, "
+               f"{part['cpu_busy']:.2f} CPU s per s")
     for f in result["freshness"]:
         yield (f"  freshness at {f['rate']:.0f}/s: p50 {f['p50_s']:.3f} s, p99 {f['p99_s']:.3f} s"
                f" ({f['probes']} probes, {f['probes_missing']} not seen)")

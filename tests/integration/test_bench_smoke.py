@@ -29,6 +29,9 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     assert result["scale"]["day2_events"] > result["scale"]["day1_events"]
     assert sum(result["mix"].values()) == result["events"]  # (4,000: mostly logins)
     assert result["cpu_us_per_event"] > 0
+    # CPU seconds per second: no more than the machine's cores can give
+    for busy in (result["cpu_busy"], result["two_worker_cpu_busy"]):
+        assert 0 <= busy <= (os.cpu_count() or 1) * 1.05, busy
     parts = result["workloads"]
     mixes = ("mix_without_derivation", "mix_without_per_agent", "mix_without_either")
     assert set(parts) == {"voice", "chats", "agents", *mixes}
@@ -40,6 +43,7 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     for part in parts.values():
         if part["events"]:
             assert part["raw_events_per_s"] > 0 and part["cpu_us_per_event"] >= 0
+            assert part["cpu_busy"] >= 0
     tickets = result["tickets"]
     assert tickets["tickets"] == 2_000 and tickets["checkpoint_tickets"] == 500
     for step in ("tenth", "all"):
