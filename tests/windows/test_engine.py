@@ -40,13 +40,28 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class Recent:
+    """A credit ``ago_ms`` before the current "now": the minutes sliding windows keep."""
+
+    series: SeriesKey
+    ago_ms: int
+    field: int
+    amount: int
+
+
+@dataclass(frozen=True)
 class Advance:
     by_ms: int
+
+
+Step = Credit | Recent | Advance
 
 
 steps = st.lists(
     st.one_of(
         st.builds(Credit, st.sampled_from(SERIES), st.integers(-9 * 86_400_000, 600_000),
+                  st.integers(0, 1), st.integers(1, 5)),
+        st.builds(Recent, st.sampled_from(SERIES), st.integers(0, 90 * 60_000),
                   st.integers(0, 1), st.integers(1, 5)),
         st.builds(Advance, st.one_of(st.integers(0, 40 * 60_000),
                                      st.integers(0, 3 * 86_400_000))),
@@ -55,14 +70,16 @@ steps = st.lists(
 )
 
 
-def reference(calendar: Calendar, script: list[Credit | Advance],
+def reference(calendar: Calendar, script: list[Step],
               t0: int) -> dict[tuple[str, SeriesKey], Vec]:
     """Keep every credit with the bucket it landed in; sum what each window covers."""
     now = t0
-    landed: list[tuple[Credit, int]] = []
+    landed: list[tuple[Credit | Recent, int]] = []
     for step in script:
         if isinstance(step, Advance):
             now += step.by_ms
+        elif isinstance(step, Recent):
+            landed.append((step, bucket_of(now - step.ago_ms)))
         else:
             landed.append((step, bucket_of(min(t0 + step.ts_ms, now))))
     out: dict[tuple[str, SeriesKey], Vec] = {}
@@ -76,10 +93,12 @@ def reference(calendar: Calendar, script: list[Credit | Advance],
     return {k: v for k, v in out.items() if not is_empty(v)}
 
 
-def run(windows: WindowSet, script: list[Credit | Advance], t0: int) -> None:
+def run(windows: WindowSet, script: list[Step], t0: int) -> None:
     for step in script:
         if isinstance(step, Advance):
             windows.advance(windows.now_ms + step.by_ms)
+        elif isinstance(step, Recent):
+            windows.slot(step.series, windows.now_ms - step.ago_ms)[step.field] += step.amount
         else:
             windows.slot(step.series, t0 + step.ts_ms)[step.field] += step.amount
     windows.fold()
@@ -93,7 +112,7 @@ def engine_totals(windows: WindowSet) -> dict[tuple[str, SeriesKey], Vec]:
 @settings(max_examples=300, deadline=None)
 @given(script=steps, zone=st.sampled_from(ZONES), interval=st.sampled_from([15, 30]),
        start_offset=st.integers(0, 86_400_000))
-def test_windows_match_brute_force(script: list[Credit | Advance], zone: str, interval: int,
+def test_windows_match_brute_force(script: list[Step], zone: str, interval: int,
                                    start_offset: int) -> None:
     t0 = T0 + start_offset
     calendar = Calendar(zone, interval)
@@ -104,7 +123,7 @@ def test_windows_match_brute_force(script: list[Credit | Advance], zone: str, in
 
 @settings(max_examples=100, deadline=None)
 @given(script=steps, cuts=st.lists(st.integers(0, 60), max_size=4))
-def test_restoring_totals_and_buckets_midway_changes_nothing(script: list[Credit | Advance],
+def test_restoring_totals_and_buckets_midway_changes_nothing(script: list[Step],
                                                             cuts: list[int]) -> None:
     calendar = Calendar("Europe/London")
     straight = WindowSet(calendar, WINDOWS, FAMILIES, T0)
@@ -130,7 +149,7 @@ def test_restoring_totals_and_buckets_midway_changes_nothing(script: list[Credit
 @settings(max_examples=200, deadline=None)
 @given(script=steps)
 def test_what_is_drained_step_by_step_rebuilds_every_total(
-        script: list[Credit | Advance]) -> None:
+        script: list[Step]) -> None:
     windows = WindowSet(Calendar("Europe/London"), WINDOWS, FAMILIES, T0)
     published: dict[tuple[str, SeriesKey], Vec] = {}
     for step in script:
