@@ -22,7 +22,9 @@ DERIVED = 2 * CONTACTS  # an assignment and a release of its agent per call
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-def script() -> list[dict[str, Any]]:
+def script(agents: bool = True) -> list[dict[str, Any]]:
+    """Calls in three queues; with ``agents``, each answered by one of 20 agents (the
+    worker derives an assignment and a release per call)."""
     events = []
     for n in range(CONTACTS):
         queue = QUEUES[n % len(QUEUES)]
@@ -30,7 +32,7 @@ def script() -> list[dict[str, Any]]:
         wait = (n * 7) % 40_000  # 0 to 40 s
         for i, (type_, at, extra) in enumerate([
             ("call.queued", start, {}),
-            ("call.answered", start + wait, {"agent_id": f"ag{n % AGENTS}"}),
+            ("call.answered", start + wait, {"agent_id": f"ag{n % AGENTS}"} if agents else {}),
             ("call.ended", start + wait + 60_000, {"talk_s": 60}),
         ]):
             events.append({"event_id": f"{n}-{i}", "type": type_, "ts": at,
