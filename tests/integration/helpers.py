@@ -26,6 +26,7 @@ from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
+from tests.published import Samples
 
 REGISTRY = build_registry(EngineConfig())
 SINGLE, CLUSTER = "single", "cluster"
@@ -98,14 +99,22 @@ class Stack:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-(tail or 0):]}"
                          for p in sorted(self.logdir.glob("*.log")))
 
+    def partition_counters(self) -> dict[str, dict[str, int]]:
+        """Each partition's counters, by partition id (``topic:partition``)."""
+        out: dict[str, dict[str, int]] = {}
+        for pid in self.redis.smembers(partitions_key(self.prefix)):
+            meta = self.redis.hgetall(partition_key(self.prefix, pid.decode(), "meta"))
+            out[pid.decode()] = {
+                name.decode(): int(value) for name, value in meta.items()
+                if name.decode() not in (*META_NOT_COUNTERS, "newest_event_ms")}
+        return out
+
     def counters(self) -> dict[str, int]:
         """Every partition's counters, added up."""
         totals: dict[str, int] = {}
-        for pid in self.redis.smembers(partitions_key(self.prefix)):
-            meta = self.redis.hgetall(partition_key(self.prefix, pid.decode(), "meta"))
-            for name, value in meta.items():
-                if name.decode() not in (*META_NOT_COUNTERS, "newest_event_ms"):
-                    totals[name.decode()] = totals.get(name.decode(), 0) + int(value)
+        for counters in self.partition_counters().values():
+            for name, value in counters.items():
+                totals[name] = totals.get(name, 0) + value
         return totals
 
     def counter(self, name: str) -> int:
@@ -187,19 +196,18 @@ def wait_for(check: Callable[[], bool], timeout_s: float, what: str,
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
-def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def scrape(port: int) -> Samples:
     """Every sample served at /metrics, by (name, sorted labels)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         text = response.read().decode()
-    samples = {}
+    samples: Samples = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
 
 
-def sample(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str,
-           **labels: str) -> float:
+def sample(samples: Samples, name: str, **labels: str) -> float:
     return samples[(name, tuple(sorted(labels.items())))]
 
 

@@ -13,13 +13,13 @@ import pytest
 
 from ccpulse.state.layout import partition_key, partitions_key
 from tests.integration.helpers import ON_BOTH, Stack, sample, scrape, wait_for
+from tests.published import Samples
 
 B = 1_714_989_600_000  # 2024-05-06T10:00:00Z
 CONTACTS = 4_000
 QUEUES = ("sales", "support", "billing")
 AGENTS = 20
 DERIVED = 2 * CONTACTS  # an assignment and a release of its agent per call
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def script(agents: bool = True) -> list[dict[str, Any]]:
@@ -47,10 +47,9 @@ def assert_agents_exact(stack: Stack, m: Samples) -> int:
     assert stack.counter("derived") == DERIVED  # counted in the state: once, however sent
     # copies sent again (a batch folded again) are dropped as duplicates, input never is
     copies = 0
-    for pid in stack.redis.smembers(partitions_key(stack.prefix)):
-        duplicates = int(stack.redis.hget(partition_key(stack.prefix, pid.decode(), "meta"),
-                                          "duplicates") or 0)
-        if pid.decode().rpartition(":")[0].endswith("agents"):
+    for pid, counters in stack.partition_counters().items():
+        duplicates = counters.get("duplicates", 0)
+        if pid.rpartition(":")[0].endswith("agents"):
             copies += duplicates
         else:
             assert duplicates == 0, pid
