@@ -30,7 +30,7 @@ def save_arguments(write: Write, reset: bool = False) -> list[Any]:
     published, checkpoint = write.published, write.checkpoint
     meta: dict[str, Any] = {**published.counters, **write.extra_meta, "layout": LAYOUT_VERSION,
                             "offset": published.offset, "now_ms": published.now_ms}
-    flags = ("c" if published.live_complete else "") + ("r" if reset else "")
+    flags = ("c" if published.complete else "") + ("r" if reset else "")
     schema = published.schema or {}
     args: list[Any] = [
         str(write.expected_offset), write.partition_id, flags,

@@ -31,7 +31,7 @@ from ccpulse.windows.store import View, Write
 
 # KEYS: meta schema totals hist live | ckpt:meta ckpt:schema ckpt:totals ckpt:hist |
 #       buckets records | the first layout's own sections (deleted with a reset)
-# ARGV: expected offset, partition id, flags (c: live complete, r: reset), meta, schema,
+# ARGV: expected offset, partition id, flags (c: complete, r: reset), meta, schema,
 #       totals, hist, live sections, checkpoint ("1" or ""), buckets, records sections
 SAVE_SCRIPT = """
 local current = redis.call('HGET', KEYS[1], 'offset')
@@ -60,6 +60,7 @@ if string.find(ARGV[3], 'r', 1, true) then
 end
 if string.find(ARGV[3], 'c', 1, true) then
   redis.call('DEL', KEYS[5])
+  redis.call('DEL', KEYS[3])
   redis.call('DEL', KEYS[2])
 end
 for k = 1, 5 do apply(KEYS[k], ARGV[k + 3]) end

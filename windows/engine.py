@@ -198,11 +198,16 @@ class WindowSet:
     def total(self, window: str, series: SeriesKey) -> Vec:
         return self.totals[window].get(series) or self.families[series[0]].empty()
 
-    def drain_totals(self) -> dict[TotalKey, Vec | None]:
-        """Every window total changed since the last drain (None: gone)."""
+    def drain_totals(self, every: bool = False) -> dict[TotalKey, Vec | None]:
+        """Every window total changed since the last drain (None: gone); with ``every``,
+        every window total there is."""
         totals = self.totals
-        out: dict[TotalKey, Vec | None] = {key: totals[key[0]].get(key[1])
-                                            for key in self.dirty_totals}
+        out: dict[TotalKey, Vec | None]
+        if every:
+            out = {(window, series): values for window, by_series in totals.items()
+                   for series, values in by_series.items()}
+        else:
+            out = {key: totals[key[0]].get(key[1]) for key in self.dirty_totals}
         self.dirty_totals = set()
         return out
 

@@ -46,7 +46,9 @@ class Published:
     totals: dict[TotalKey, Vec | None]
     histograms: dict[HistogramKey, Histogram]
     live: dict[LiveKey, Any]
-    live_complete: bool  # ``live`` holds every entry: replace what is stored
+    # ``live`` and ``totals`` hold every entry: replace what is stored (after a take-up,
+    # what a worker published before its stop may hold entries this one never makes again)
+    complete: bool
     schema: dict[str, Any] | None = None  # with a complete publication: how to read it
 
 
@@ -194,10 +196,10 @@ class PartitionState:
             offset=self.offset,
             now_ms=self.now_ms,
             counters=dict(self.counters),
-            totals=self.windows.drain_totals(),
+            totals=self.windows.drain_totals(every=complete),
             histograms=self.histograms.drain(),
             live=live,
-            live_complete=complete,
+            complete=complete,
             schema=schema(self.registry) if complete else None,
         )
 

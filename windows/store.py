@@ -105,8 +105,9 @@ class MemoryStore:
         published = write.published
         view.offset, view.now_ms = published.offset, published.now_ms
         view.counters = published.counters
-        if published.live_complete:
+        if published.complete:
             view.live.clear()
+            view.totals.clear()
         _apply(view.totals, published.totals)
         view.histograms.update(published.histograms)
         _apply(view.live, published.live)
