@@ -180,7 +180,7 @@ class Settings(BaseSettings):
     future_tolerance_s: float = Field(default=300.0, ge=0)
     event_jump_tolerance_s: float = Field(default=3_600.0, ge=0)
     event_jump_confirmations: int = Field(default=3, ge=1, le=100)
-    batch_size: int = Field(default=10_000, ge=1)
+    batch_size: int = Field(default=50_000, ge=1)
     batch_within_s: float = Field(default=0.1, gt=0)
     tick_s: float = Field(default=1.0, gt=0)
     checkpoint_s: float = Field(default=5.0, gt=0)

@@ -18,7 +18,7 @@ class WorkerConfig:
     redis_prefix: str = "ccpulse"
     partitions: int = 4
     clock: str = "wall"
-    batch_size: int = 10_000
+    batch_size: int = 50_000
     batch_within_s: float = 0.1
     publish_hold_s: float = 1.0  # while catching up: publish a partition at most this often
     tick_s: float = 1.0

@@ -272,11 +272,14 @@ class FoldWorker:
             folded = self.processor.fold(batch)
             await self._send(folded.dead, folded.derived)
             self.processor.sent(folded)
-            # a full batch means more is waiting: publish once a second, not per batch;
-            # but a batch that sent dead letters is saved now, so that a crash cannot make
-            # them be sent again (derived events are recognised downstream anyway)
-            full = sum(len(records) for records in batch.values()) >= self.config.batch_size
-            hold = full and not folded.dead
+            # catching up (a full batch, or a batch's worth more waiting): publish once a
+            # second, not per batch; but a batch that sent dead letters is saved now, so
+            # that a crash cannot make them be sent again (derived events are recognised
+            # downstream anyway)
+            size = self.config.batch_size
+            catching_up = (sum(len(records) for records in batch.values()) >= size
+                           or self._waiting(batch) >= size)
+            hold = catching_up and not folded.dead
             pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0)
             await self.settle()
             self._saving = (pending, asyncio.create_task(
@@ -286,6 +289,15 @@ class FoldWorker:
         self.metrics.records.inc(sum(len(records) for records in batch.values()))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.held.set(self.processor.held())
+
+    def _waiting(self, batch: Batch) -> int:
+        """Records in the batch's partitions after the batch, by the high-water marks the
+        broker last reported."""
+        consumer = self.consumer
+        if consumer is None:
+            return 0
+        return waiting(batch, lambda topic, partition: consumer.highwater(
+            TopicPartition(topic, partition)))
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what a catch-up held."""
@@ -377,6 +389,17 @@ class FoldWorker:
             if limit <= TRUNCATED_DEAD_LETTER_BYTES:
                 raise
             return await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES)
+
+
+def waiting(batch: Batch, highwater: Callable[[str, int], int | None]) -> int:
+    """How many records follow the batch's last in each of its partitions, given each
+    partition's high-water mark (the offset after its newest record; None: not known)."""
+    total = 0
+    for (topic, partition), records in batch.items():
+        mark = highwater(topic, partition)
+        if records and mark is not None:
+            total += max(0, mark - records[-1].offset - 1)
+    return total
 
 
 def tune_gc() -> None:

@@ -20,9 +20,9 @@ from ccpulse.state.connect import RedisConfig
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
-from ccpulse.stream.processor import Processor
+from ccpulse.stream.processor import Processor, Record
 from ccpulse.stream.topics import ensure_all
-from ccpulse.stream.worker import Fatal, FoldWorker
+from ccpulse.stream.worker import Fatal, FoldWorker, waiting
 from ccpulse.windows.agents.domain import AgentsDomain
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.config import EngineConfig
@@ -167,3 +167,17 @@ def test_a_dead_letter_too_large_to_send_whole_goes_out_cut_with_its_size_and_ha
     assert letter.value == big[:1000] and headers["truncated"] == b"true"
     assert headers["original_bytes"] == b"5001"
     assert headers["original_sha256"] == hashlib.sha256(big).hexdigest().encode()
+
+
+def test_the_records_waiting_after_a_batch_are_counted_from_each_partitions_high_water_mark(
+        ) -> None:
+    def records(first: int, last: int) -> list[Record]:
+        return [Record("calls", 0, offset, None, b"{}") for offset in range(first, last + 1)]
+
+    batch = {("calls", 0): records(0, 9), ("calls", 1): records(5, 7), ("agents", 0): [],
+             ("agents", 1): records(3, 3)}
+    marks = {("calls", 0): 10, ("calls", 1): 20, ("agents", 0): 50, ("agents", 1): None}
+    # calls 0 is read to its end; calls 1 has offsets 8 to 19 to come; a partition with no
+    # record in the batch, or whose mark is not known yet, counts for nothing
+    assert waiting(batch, lambda topic, partition: marks[(topic, partition)]) == 12
+    assert waiting({}, lambda topic, partition: 100) == 0
