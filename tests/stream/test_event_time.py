@@ -66,9 +66,11 @@ def test_a_record_far_ahead_in_a_replay_changes_nothing_but_its_rejection(
 
 def test_a_stop_while_an_outlier_is_held_leaves_nothing_of_what_was_published_before(
         new_store: Callable[[], PartitionStore]) -> None:
-    """The processor before the stop published a 5-minute total that the refold from the
-    checkpoint, in other batches, does not make: the first publication after a take-up
-    replaces every total, or that one would stay."""
+    """The processor before the stop published a 5-minute total: its batch ended within
+    five minutes of the total's event. The refold from the checkpoint ends its batches
+    elsewhere and applies that event when "now" is already past the window, so it never
+    makes the total: the first publication after a take-up replaces every total, or
+    that one would stay."""
     check_outliers(new_store(), new_store(), script(0, 20), [19], 21, {2: False}, 1)
 
 
