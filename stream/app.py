@@ -98,16 +98,7 @@ def install(app: faust.App, config: WorkerConfig, registry: Registry) -> FoldWor
     worker: FoldWorker
 
     def highwater(topic: str, partition: int) -> int | None:
-        consumer = worker.consumer
-        if consumer is None:
-            return None
-        from aiokafka import TopicPartition
-
-        try:
-            mark = consumer.highwater(TopicPartition(topic, partition))
-        except AssertionError:  # no longer assigned
-            return None
-        return None if mark is None else int(mark)
+        return worker.highwater(topic, partition)
 
     processor = Processor(registry, store, clock_factory(config.clock), config.processor,
                           highwater)

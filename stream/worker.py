@@ -293,11 +293,19 @@ class FoldWorker:
     def _waiting(self, batch: Batch) -> int:
         """Records in the batch's partitions after the batch, by the high-water marks the
         broker last reported."""
+        return waiting(batch, self.highwater)
+
+    def highwater(self, topic: str, partition: int) -> int | None:
+        """The partition's high-water mark as the broker last reported it (None: not
+        known, or the partition is no longer assigned)."""
         consumer = self.consumer
         if consumer is None:
-            return 0
-        return waiting(batch, lambda topic, partition: consumer.highwater(
-            TopicPartition(topic, partition)))
+            return None
+        try:
+            mark = consumer.highwater(TopicPartition(topic, partition))
+        except AssertionError:  # no longer assigned
+            return None
+        return None if mark is None else int(mark)
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what a catch-up held."""

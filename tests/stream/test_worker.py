@@ -5,9 +5,11 @@ failure stops the worker with a clear message instead of retrying forever."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -92,10 +94,11 @@ def rejected(client: redis.Redis, config: WorkerConfig) -> int:
     return sum(v for k, v in meta(client, config).items() if k.startswith("rejected:"))
 
 
-async def fold_all(worker: FoldWorker, config: WorkerConfig, client: redis.Redis,
-                   values: list[bytes]) -> list[Any]:
-    """Produce ``values``, run the worker until it has accounted for all of them, stop it;
-    returns the dead letters it sent."""
+@contextlib.asynccontextmanager
+async def folded(worker: FoldWorker, config: WorkerConfig, client: redis.Redis,
+                 values: list[bytes]) -> AsyncIterator[None]:
+    """Produce ``values`` and run the worker until it has accounted for all of them; stop
+    it on the way out."""
     await produce(config, values)
     await worker.start()
     task = asyncio.create_task(worker.run())
@@ -103,11 +106,18 @@ async def fold_all(worker: FoldWorker, config: WorkerConfig, client: redis.Redis
         async with asyncio.timeout(60):
             while accounted(client, config) < len(values):
                 await asyncio.sleep(0.2)
-        return await deadletters(config, rejected(client, config))
+        yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await worker.stop()
+
+
+async def fold_all(worker: FoldWorker, config: WorkerConfig, client: redis.Redis,
+                   values: list[bytes]) -> list[Any]:
+    """Fold ``values`` (see ``folded``); returns the dead letters the worker sent."""
+    async with folded(worker, config, client, values):
+        return await deadletters(config, rejected(client, config))
 
 
 @pytest.mark.integration
@@ -168,6 +178,22 @@ def test_a_dead_letter_too_large_to_send_whole_goes_out_cut_with_its_size_and_ha
     assert headers["original_bytes"] == b"5001"
     assert headers["original_sha256"] == hashlib.sha256(big).hexdigest().encode()
 
+
+@pytest.mark.integration
+def test_a_partition_not_assigned_has_no_high_water_mark_rather_than_an_error(
+        broker: Service, redis_server: Service) -> None:
+    """A batch can hold a partition revoked since its fetch: asked for that partition's
+    mark, the worker says "not known" (aiokafka's consumer asserts)."""
+    worker, config, client = worker_for(broker, redis_server)
+    values = script(3, 5)
+
+    async def scenario() -> tuple[int | None, int | None]:
+        async with folded(worker, config, client, values):
+            return (worker.highwater(config.topics.name("calls"), 0),
+                    worker.highwater(config.topics.name("elsewhere"), 0))
+
+    assert asyncio.run(scenario()) == (len(values), None)
+    assert worker.highwater(config.topics.name("calls"), 0) is None  # stopped: no consumer
 
 def test_the_records_waiting_after_a_batch_are_counted_from_each_partitions_high_water_mark(
         ) -> None:
