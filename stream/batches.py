@@ -1,25 +1,47 @@
-"""Sending many keyed events at once: grouped by partition into whole record batches.
+"""Sending many keyed events at once: packed per partition, in whole record batches.
 
-A worker derives thousands of events per batch it folds. Handing them to the
-producer one by one costs a future, a partitioner call and an accumulator lookup
-each; here each partition's events go out as a few record batches. Partitions are
-chosen as Kafka's default partitioner chooses them for a key (murmur2 of the key
-over the topic's partitions), so a derived event lands where its entity's other
-events land.
+A worker derives thousands of events per batch it folds. Each one sent as its own
+record would cost its own JSON document, record, future and accumulator lookup,
+and its own fetch and decoding where it is consumed. Here the events for one
+partition go out as *packs*: records whose value is a JSON list of events (up to
+``MAX_PACK_EVENTS`` and about ``MAX_PACK_BYTES`` each, with no key), decoded
+event by event where they are consumed (see :mod:`ccpulse.stream.codec`).
+Partitions are chosen as Kafka's default partitioner chooses them for a key
+(murmur2 of the key over the topic's partitions), so a derived event lands where
+its entity's other events land, in the order given.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
-MAX_CACHED_KEYS = 100_000
+from ccpulse.stream.codec import MAX_PACK_EVENTS
 
-Message = tuple[str, bytes, bytes]  # topic, key, value
+MAX_CACHED_KEYS: Final = 100_000
+MAX_PACK_BYTES: Final = 128 << 10  # a larger pack is split (an event that large goes alone)
+
+Message = tuple[str, bytes, dict[str, Any]]  # topic, key, event
+
+
+def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
+          max_bytes: int = MAX_PACK_BYTES) -> Iterator[bytes]:
+    """The events as JSON lists, in order: each at most ``max_events`` long and about
+    ``max_bytes`` large (split in halves until it is, or holds one event)."""
+    for start in range(0, len(events), max_events):
+        part = events[start:start + max_events]
+        value = orjson.dumps(part)
+        if len(value) <= max_bytes or len(part) == 1:
+            yield value
+            continue
+        half = len(part) // 2
+        yield from packs(part[:half], max_events, max_bytes)
+        yield from packs(part[half:], max_events, max_bytes)
 
 
 class BatchSender:
@@ -36,24 +58,24 @@ class BatchSender:
 
     async def send(self, producer: AIOKafkaProducer,
                    messages: Sequence[Message]) -> list[asyncio.Future[Any]]:
-        """Queue every message, in order within each partition; returns the futures of
-        their batches (each done when the broker has acknowledged it)."""
+        """Queue every event, packed, in order within each partition; returns the futures
+        of their batches (each done when the broker has acknowledged it)."""
         partitions: dict[str, list[int]] = {}
-        groups: dict[tuple[str, int], list[tuple[bytes, bytes]]] = {}
-        for topic, key, value in messages:
+        groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for topic, key, event in messages:
             numbers = partitions.get(topic)
             if numbers is None:
                 numbers = partitions[topic] = sorted(await producer.partitions_for(topic))
             target = numbers[self._hash(key) % len(numbers)]
-            groups.setdefault((topic, target), []).append((key, value))
+            groups.setdefault((topic, target), []).append(event)
         futures = []
-        for (topic, partition), items in groups.items():
+        for (topic, partition), events in groups.items():
             batch = producer.create_batch()
-            for key, value in items:
-                if batch.append(key=key, value=value, timestamp=None) is None:  # full
+            for value in packs(events):
+                if batch.append(key=None, value=value, timestamp=None) is None:  # full
                     futures.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()
-                    if batch.append(key=key, value=value, timestamp=None) is None:
-                        raise ValueError(f"a {len(value)}-byte event does not fit in a batch")
+                    if batch.append(key=None, value=value, timestamp=None) is None:
+                        raise ValueError(f"a {len(value)}-byte pack does not fit in a batch")
             futures.append(await producer.send_batch(batch, topic, partition=partition))
         return futures

@@ -12,11 +12,16 @@ from its last checkpoint and folds the records after it again. Until it has
 passed the offset already published it publishes nothing, so readers never see
 it go back, and it sends nothing, which was sent the first time.
 
+A record may hold a pack of events (see :mod:`ccpulse.stream.codec`): its events
+are applied in order, each refused or dead-lettered on its own (as a
+:class:`PackEntry`, with its own bytes), and the record as a whole is what the
+offsets and the event-time guard see.
+
 A record that makes a domain raise (a bug, not bad input: bad input is a
 rejection) is isolated: the partition is dropped and taken up again from its
-checkpoint, and the refold skips that record, which goes to the dead-letter
-topic as ``processing_error``. Processing is deterministic, so no partial effect
-of the failed record survives.
+checkpoint, and the refold skips that record (or that event of a pack), which
+goes to the dead-letter topic as ``processing_error``. Processing is
+deterministic, so no partial effect of the failed record survives.
 
 On the event clock each partition's time is the newest event time it has folded,
 and an :class:`~ccpulse.windows.clock.AheadGuard` holds a record further ahead of
@@ -33,7 +38,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ccpulse.stream.codec import decode
+import orjson
+
+from ccpulse.stream.codec import Pack, decode_record
 from ccpulse.windows.clock import AheadGuard, Clock, WallClock
 from ccpulse.windows.domain import Derived
 from ccpulse.windows.events import Event, Rejected
@@ -68,6 +75,42 @@ class Record:
     value: bytes | None
 
 
+class PackEntry:
+    """One event of a pack, read as a record of its own (for its dead letter): the pack's
+    topic, partition, offset and key, and the event's own bytes (the pack's, for an event
+    nested too deep to write again)."""
+
+    __slots__ = ("doc", "index", "record")
+
+    def __init__(self, record: RecordLike, index: int, doc: Any) -> None:
+        self.record = record
+        self.index = index  # in the pack
+        self.doc = doc
+
+    @property
+    def topic(self) -> str:
+        return self.record.topic
+
+    @property
+    def partition(self) -> int:
+        return self.record.partition
+
+    @property
+    def offset(self) -> int:
+        return self.record.offset
+
+    @property
+    def key(self) -> bytes | None:
+        return self.record.key
+
+    @property
+    def value(self) -> bytes | None:
+        try:
+            return orjson.dumps(self.doc)
+        except orjson.JSONEncodeError:  # nested deeper than orjson writes: the whole pack
+            return self.record.value
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     record: RecordLike
@@ -94,7 +137,8 @@ class Pending:
     encoded: Any
 
 
-Held = tuple[RecordLike, Event | Rejected]  # a record, decoded or refused
+Outcome = Event | Pack | Rejected  # of one record
+Held = tuple[RecordLike, Outcome]  # a record, decoded or refused
 
 
 class Taken:
@@ -109,6 +153,21 @@ class Taken:
         self.sources: list[RecordLike] = []
         self.newest_ms = -1
         self.last = -1  # the newest offset let through or refused
+
+    def take_all(self, record: RecordLike, offset: int, outcome: Outcome,
+                 guard: AheadGuard[Held] | None = None) -> None:
+        """A record's outcome; with ``guard``, the guard refused the record as an outlier
+        (``ts_in_future``): a pack's events within its tolerance are still taken."""
+        if not isinstance(outcome, Pack):
+            if guard is not None and isinstance(outcome, Event):
+                outcome = _outlier(outcome, guard.now_ms)
+            self.take(record, offset, outcome)
+            return
+        for i, (doc, entry) in enumerate(zip(outcome.docs, outcome.outcomes, strict=True)):
+            if (guard is not None and isinstance(entry, Event)
+                    and entry.ts_ms > guard.now_ms + guard.tolerance_ms):
+                entry = _outlier(entry, guard.now_ms)
+            self.take(PackEntry(record, i, doc), offset, entry)
 
     def take(self, source: RecordLike, offset: int, outcome: Event | Rejected) -> None:
         self.last = offset
@@ -132,6 +191,12 @@ class ProcessorConfig:
     confirmations: int = 3
     checkpoint_s: float = 5.0
     max_record_bytes: int = 1 << 20
+
+
+def _outlier(event: Event, now_ms: int) -> Rejected:
+    ahead_s = (event.ts_ms - now_ms) / 1000
+    return Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the partition's event "
+                    "time, and the records after it did not confirm the new time")
 
 
 def describe(reason: str, event: Event) -> str:
@@ -168,7 +233,8 @@ class Processor:
         self._published_at: dict[str, float] = {}  # monotonic time of the last publication
         self._touched: set[str] = set()
         self._reset: set[str] = set()  # the next save replaces what is stored
-        self._poisoned: dict[str, dict[int, str]] = {}  # offsets that raised, and why
+        # offsets that raised, and why, by the index in their pack (-1: the whole record)
+        self._poisoned: dict[str, dict[int, dict[int, str]]] = {}
         self._gap_retried: dict[str, int] = {}  # partition -> the offset it was sent back to
         self._sent: dict[str, int] = {}  # offsets whose dead letters went out (in this process)
 
@@ -263,20 +329,25 @@ class Processor:
         """Records held on the event clock until later ones confirm a jump ahead in time."""
         return sum(len(guard.held) for guard in self._guards.values())
 
-    def _decoded(self, pid: str, record: RecordLike, offset: int, poisoned: dict[int, str],
-                 wall_ms: int) -> Event | Rejected:
-        """The record's event, or why it is refused."""
+    def _decoded(self, pid: str, record: RecordLike, offset: int,
+                 poisoned: dict[int, dict[int, str]], wall_ms: int) -> Outcome:
+        """The record's event or pack, or why it is refused."""
         config = self.config
+        raised = poisoned.get(offset) if poisoned else None
         try:
-            if offset in poisoned:
-                return Rejected("processing_error", poisoned[offset])
-            return decode(record.value, self.registry, wall_ms, config.future_tolerance_ms,
-                          config.max_record_bytes)
+            if raised is not None and -1 in raised:
+                return Rejected("processing_error", raised[-1])
+            outcome = decode_record(record.value, self.registry, wall_ms,
+                                    config.future_tolerance_ms, config.max_record_bytes)
         except Rejected as refused:
             return refused
         except Exception as decoder_bug:  # this record alone is affected
             log.exception("partition %s offset %d could not be decoded", pid, offset)
             return Rejected("processing_error", _error(decoder_bug))
+        if raised is not None and isinstance(outcome, Pack):
+            for index, error in raised.items():
+                outcome.outcomes[index] = Rejected("processing_error", error)
+        return outcome
 
     def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
                         out: Folded) -> bool:
@@ -298,18 +369,23 @@ class Processor:
             if offset <= skip_up_to:
                 continue  # in the state already, or held
             outcome = self._decoded(pid, record, offset, poisoned, wall_ms)
-            if guard is None or (isinstance(outcome, Event) and guard.passes(outcome.ts_ms)):
-                taken.take(record, offset, outcome)  # the common case: nothing held
-                continue
-            ts_ms = outcome.ts_ms if isinstance(outcome, Event) else None
+            if isinstance(outcome, Event):
+                if guard is None or guard.passes(outcome.ts_ms):
+                    taken.take(record, offset, outcome)  # the common case: nothing held
+                    continue
+                ts_ms: int | None = outcome.ts_ms
+            elif isinstance(outcome, Pack) and outcome.ts_ms >= 0:
+                if guard is None or guard.passes(outcome.ts_ms):
+                    taken.take_all(record, offset, outcome)
+                    continue
+                ts_ms = outcome.ts_ms  # its newest event's
+            else:
+                if guard is None:
+                    taken.take_all(record, offset, outcome)
+                    continue
+                ts_ms = None
             for (source, held), ahead in guard.offer((record, outcome), ts_ms):
-                if ahead:
-                    assert isinstance(held, Event)
-                    ahead_s = (held.ts_ms - guard.now_ms) / 1000
-                    held = Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the "
-                                    "partition's event time, and the records after it did "
-                                    "not confirm the new time")
-                taken.take(source, source.offset, held)
+                taken.take_all(source, source.offset, held, guard if ahead else None)
         dead, events, sources = taken.dead, taken.events, taken.sources
         sent_up_to, last, newest_ms = taken.sent_up_to, taken.last, taken.newest_ms
         clock = self.clocks[pid]
@@ -327,10 +403,11 @@ class Processor:
             rejected = state.apply(events)
         except Exception as bug:
             bad = sources[state.position]
-            log.exception("partition %s offset %d raised while being applied; it goes to the "
-                          "dead-letter topic and the partition is folded again without it",
-                          pid, bad.offset)
-            self._poisoned.setdefault(pid, {})[bad.offset] = _error(bug)
+            index = bad.index if isinstance(bad, PackEntry) else -1
+            log.exception("partition %s offset %d%s raised while being applied; it goes to "
+                          "the dead-letter topic and the partition is folded again without it",
+                          pid, bad.offset, f" (event {index} of its pack)" if index >= 0 else "")
+            self._poisoned.setdefault(pid, {}).setdefault(bad.offset, {})[index] = _error(bug)
             self.forget([pid])
             return False
         for i, reason in rejected:

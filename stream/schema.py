@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from ccpulse.stream.codec import MAX_PACK_EVENTS
 from ccpulse.windows.events import ISO_TS_PATTERN, MAX_TS_MS
 from ccpulse.windows.fields import (
     CHOICE,
@@ -59,8 +60,10 @@ def event_schema(registry: Registry) -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "ccpulse event",
         "description": "One event, sent as one JSON object per Kafka message to the topic of "
-                       "its type, keyed by its key field. Fields a type does not declare are "
-                       "ignored; an optional field may be absent or null.",
+                       "its type, keyed by its key field (or, in a pack, as one item of a JSON "
+                       f"list of 1 to {MAX_PACK_EVENTS:,} events of one partition). Fields a "
+                       "type does not declare are ignored; an optional field may be absent or "
+                       "null.",
         "type": "object",
         "required": ["event_id", "type", "ts"],
         "properties": {

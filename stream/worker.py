@@ -30,7 +30,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
@@ -40,7 +39,7 @@ from ccpulse.stream.batches import BatchSender
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import DEAD_LETTER_MAX_BYTES, TRUNCATED_DEAD_LETTER_BYTES
 from ccpulse.stream.metrics import WorkerMetrics
-from ccpulse.stream.processor import DeadLetter, Pending, Processor, RecordLike
+from ccpulse.stream.processor import DeadLetter, PackEntry, Pending, Processor, RecordLike
 from ccpulse.stream.web import WorkerWeb
 from ccpulse.windows.domain import Derived
 
@@ -359,8 +358,7 @@ class FoldWorker:
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
         topics = self.config.topics
         events = await self.sender.send(self.producer, [
-            (topics.name(event.topic), event.key.encode(), orjson.dumps(event.doc))
-            for event in derived])
+            (topics.name(event.topic), event.key.encode(), event.doc) for event in derived])
         results = await asyncio.gather(*(sent for _, sent in letters), *events,
                                        return_exceptions=True)
         for (item, _), result in zip(letters, results, strict=False):
@@ -385,6 +383,8 @@ class FoldWorker:
                    ("source", f"{rec.topic}:{rec.partition}:{rec.offset}".encode()),
                    ("topic", rec.topic.encode()), ("partition", str(rec.partition).encode()),
                    ("offset", str(rec.offset).encode())]
+        if isinstance(rec, PackEntry):  # one event of a pack: its own bytes
+            headers.append(("entry", str(rec.index).encode()))
         if value is not None and len(value) > limit:
             headers += [("truncated", b"true"), ("original_bytes", str(len(value)).encode()),
                         ("original_sha256", hashlib.sha256(value).hexdigest().encode())]

@@ -16,7 +16,9 @@ DUPLICATE: Final = "duplicate"
 # reasons any event can be rejected for, whatever its domain
 ENVELOPE_REASONS: Final[dict[str, str]] = {
     "malformed_json": "the message is not JSON (or has no value)",
-    "not_an_object": "the JSON is not an object",
+    "not_an_object": "the JSON is not an object (nor, for the whole message, a list of them)",
+    # (10,000: ccpulse.stream.codec.MAX_PACK_EVENTS)
+    "bad_pack": "a message's list of events (a pack) is empty or longer than 10,000",
     "record_too_large": "the message is larger than CCPULSE_MAX_RECORD_BYTES",
     "missing_field": "a required field is absent",
     "wrong_type": "a field has the wrong type, length or characters",

@@ -13,7 +13,15 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.hostile import T0, hostile_cases, is_valid_event, strict_json
+from ccpulse.stream.codec import MAX_PACK_EVENTS
+from tests.hostile import (
+    MAX_RECORD_BYTES,
+    T0,
+    VALIDATOR,
+    hostile_cases,
+    is_valid_event,
+    strict_json,
+)
 from tests.integration.helpers import REGISTRY, Stack, sample, scrape, wait_for
 
 PARTITIONS = 4
@@ -53,6 +61,36 @@ def hostile_sample(count: int) -> list[Any]:
     return chosen[:count]
 
 
+def pack_of(value: bytes) -> list[Any] | None:
+    """The events of a record that is a pack (None: it is not)."""
+    try:
+        doc = strict_json(value)
+    except ValueError:
+        return None
+    if isinstance(doc, list) and 0 < len(doc) <= MAX_PACK_EVENTS \
+            and len(value) <= MAX_RECORD_BYTES:
+        return doc
+    return None
+
+
+def dead_letters_of(value: bytes) -> list[bytes]:
+    """What the worker dead-letters of a record for what it holds, not for what it does
+    to its contact: the record, or each bad event of a pack (its own bytes; the pack's if
+    nested too deep to write again)."""
+    pack = pack_of(value)
+    if pack is None:
+        return [] if is_valid_event(value) else [value]
+    out = []
+    for entry in pack:
+        try:
+            own = orjson.dumps(entry)
+        except orjson.JSONEncodeError:
+            own = value
+        if not (isinstance(entry, dict) and VALIDATOR.is_valid(entry)):
+            out.append(own)
+    return out
+
+
 def time_of(value: bytes) -> int | None:
     try:
         doc = strict_json(value)
@@ -81,7 +119,7 @@ def test_hostile_records_among_valid_ones(stack: Stack) -> None:
     flood = [(orjson.dumps({"event_id": f"f{i}", "type": "call.queued", "ts": T0 + 10_900_000,
                             "contact_id": f"f{i}", "queue": "sales", "channel": "voice"}),
               f"f{i}".encode()) for i in range(4 * MAX_CONTACTS)]
-    invalid = Counter(value for value, _ in records if not is_valid_event(value))
+    invalid = Counter(dead for value, _ in records for dead in dead_letters_of(value))
 
     stack.produce_raw(records)
     stack.produce_raw(flood)
@@ -89,7 +127,7 @@ def test_hostile_records_among_valid_ones(stack: Stack) -> None:
     worker = stack.start_worker(CCPULSE_CLOCK="event", CCPULSE_MAX_QUEUES=str(MAX_QUEUES),
                                 CCPULSE_MAX_CONTACTS=str(MAX_CONTACTS),
                                 CCPULSE_DERIVE_AGENT_ACTIVITY="false")
-    total = len(records) + len(flood)
+    total = sum(len(pack_of(value) or [value]) for value, _ in records) + len(flood)
     wait_for(lambda: stack.consumed() >= total, 120, "the worker to take every record", worker)
     assert stack.consumed() == total, "every record is counted once"
     assert worker.poll() is None, "the worker must survive hostile input"
@@ -124,3 +162,24 @@ def test_hostile_records_among_valid_ones(stack: Stack) -> None:
     print(f"hostile input: {total} records ({sum(invalid.values())} invalid), "
           f"{len(dead)} dead letters, {stack.counter('rejected:entity_limit')} over the "
           f"contact cap, {len(queues)} queues, {series} series, Redis {used / 2**20:.1f} MiB")
+
+
+@pytest.mark.integration
+def test_a_pack_dead_letters_each_bad_event_alone_with_its_own_bytes(stack: Stack) -> None:
+    def queued(contact: str, **extra: Any) -> dict[str, Any]:
+        return {"event_id": contact, "type": "call.queued", "ts": T0, "contact_id": contact,
+                "queue": "sales", "channel": "voice", **extra}
+
+    bad = queued("p1", queue=None)
+    stack.produce_raw([(orjson.dumps([queued("p0"), bad, queued("p2")]), b"pack"),
+                       (b"[]", b"pack")])
+    worker = stack.start_worker(CCPULSE_CLOCK="event")
+    wait_for(lambda: stack.consumed() >= 4, 60, "the worker to take both records", worker)
+    assert (stack.counter("processed"), stack.counter("rejected:missing_field"),
+            stack.counter("rejected:bad_pack")) == (2, 1, 1)
+    dead = {dict(r.headers)["reason"]: r for r in stack.deadletters(2)}
+    entry, empty = dead[b"missing_field"], dead[b"bad_pack"]
+    assert entry.value == orjson.dumps(bad)
+    assert dict(entry.headers)["entry"] == b"1"
+    assert dict(entry.headers)["source"] == dict(empty.headers)["source"][:-1] + b"0"
+    assert empty.value == b"[]" and "entry" not in dict(empty.headers)

@@ -1,24 +1,41 @@
-"""Keyed events sent in batches, against the real broker: each lands on the partition
-the producer's own partitioner gives its key, in order, however many there are."""
+"""Keyed events sent packed in batches: the packs hold every event once, in order, within
+their limits; against the real broker, each event lands on the partition the producer's
+own partitioner gives its key, in order, however many there are."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccpulse.devtools.embedded import Service
-from ccpulse.stream.batches import BatchSender
+from ccpulse.stream.batches import BatchSender, packs
 
 _names = itertools.count()
 
 
+@given(sizes=st.lists(st.integers(0, 300), max_size=60), max_events=st.integers(1, 8),
+       max_bytes=st.integers(1, 2_000))
+def test_packs_hold_every_event_once_in_order_within_their_limits(
+        sizes: list[int], max_events: int, max_bytes: int) -> None:
+    events = [{"n": i, "pad": "x" * size} for i, size in enumerate(sizes)]
+    out = [orjson.loads(value) for value in packs(events, max_events, max_bytes)]
+    assert [event for pack in out for event in pack] == events
+    for pack in out:
+        assert 1 <= len(pack) <= max_events
+        assert len(pack) == 1 or len(orjson.dumps(pack)) <= max_bytes
+
+
 async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
-                         ) -> tuple[dict[bytes, int], dict[bytes, list[tuple[int, bytes]]]]:
-    """Where the plain producer puts each key, and what the batch sender's topic holds."""
+                         ) -> tuple[dict[bytes, int], dict[bytes, list[tuple[int, str]]]]:
+    """Where the plain producer puts each key, and what the batch sender's topic holds: each
+    event's key and value, by the partition it landed on."""
     by_send, by_batch = f"plain{next(_names)}", f"batched{next(_names)}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -31,24 +48,27 @@ async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
     try:
         plain = {key: (await (await producer.send(by_send, b"x", key=key))).partition
                  for key in set(keys)}
-        values = [f"{i:0{value_bytes}d}".encode() for i in range(len(keys))]
-        futures = await BatchSender().send(
-            producer, [(by_batch, key, value) for key, value in zip(keys, values, strict=True)])
+        values = [f"{i:0{value_bytes}d}" for i in range(len(keys))]
+        futures = await BatchSender().send(producer, [
+            (by_batch, key, {"key": key.decode(), "value": value})
+            for key, value in zip(keys, values, strict=True)])
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(by_batch, bootstrap_servers=bootstrap,
                                 auto_offset_reset="earliest")
     await consumer.start()
-    landed: dict[bytes, list[tuple[int, bytes]]] = {}
+    landed: dict[bytes, list[tuple[int, str]]] = {}
     try:
         seen = 0
         while seen < len(keys):
             for records in (await consumer.getmany(timeout_ms=1000)).values():
                 for record in records:
-                    assert record.key is not None and record.value is not None
-                    landed.setdefault(record.key, []).append((record.partition, record.value))
-                    seen += 1
+                    assert record.key is None and record.value is not None  # a pack
+                    for event in orjson.loads(record.value):
+                        landed.setdefault(event["key"].encode(), []).append(
+                            (record.partition, event["value"]))
+                        seen += 1
     finally:
         await consumer.stop()
     return plain, landed
@@ -61,12 +81,12 @@ def test_each_key_lands_where_the_producer_puts_it_in_order(broker: Service) -> 
     assert len({partition for partition in plain.values()}) > 1
     for key, records in landed.items():
         assert {partition for partition, _ in records} == {plain[key]}
-        sent = [f"{i:040d}".encode() for i, k in enumerate(keys) if k == key]
+        sent = [f"{i:040d}" for i, k in enumerate(keys) if k == key]
         assert [value for _, value in records] == sent
 
 
 @pytest.mark.integration
-def test_an_event_larger_than_a_batch_goes_out_alone(broker: Service) -> None:
+def test_a_pack_larger_than_a_batch_goes_out_alone(broker: Service) -> None:
     keys = [b"a", b"b", b"a"]
     _, landed = asyncio.run(send_both_ways(f"127.0.0.1:{broker.port}", keys, 20_000))
     assert sorted(len(records) for records in landed.values()) == [1, 2]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from ccpulse.stream.codec import decode
+from ccpulse.stream.codec import MAX_PACK_EVENTS, Pack, decode, decode_record
 from ccpulse.windows.agents.domain import AgentEvent
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.contacts.event import UNMEASURED, ContactEvent
@@ -109,3 +109,39 @@ def test_bad_durations_on_ended_are_rejected(fields: dict[str, object], reason: 
     with pytest.raises(Rejected) as exc:
         decode(raw(type="call.ended", **fields), REGISTRY, NOW, 0)
     assert exc.value.reason == reason
+
+
+# -- packs: one record holding a list of events -------------------------------------------
+def test_a_pack_decodes_each_of_its_events_and_refuses_each_bad_one_alone() -> None:
+    good, bad = orjson.loads(raw()), orjson.loads(raw(queue=None))
+    pack = decode_record(orjson.dumps([good, bad, {**good, "event_id": "e2"}]), REGISTRY,
+                         NOW, 0)
+    assert isinstance(pack, Pack)
+    assert pack.docs == [good, bad, {**good, "event_id": "e2"}]
+    first, refused, last = pack.outcomes
+    assert isinstance(first, ContactEvent) and isinstance(last, ContactEvent)
+    assert (first.event_id, last.event_id) == ("e1", "e2")
+    assert isinstance(refused, Rejected) and refused.reason == "missing_field"
+    assert pack.ts_ms == NOW
+
+
+def test_a_pack_of_refused_events_has_no_time() -> None:
+    pack = decode_record(b'[1, {"type": "nothing"}]', REGISTRY, NOW, 0)
+    assert isinstance(pack, Pack)
+    assert [o.reason for o in pack.outcomes if isinstance(o, Rejected)] == \
+        ["not_an_object", "unknown_type"]
+    assert pack.ts_ms == -1
+
+
+@pytest.mark.parametrize("size", [0, MAX_PACK_EVENTS + 1])
+def test_an_empty_or_too_long_pack_is_refused_whole(size: int) -> None:
+    with pytest.raises(Rejected) as refused:
+        decode_record(orjson.dumps([1] * size), REGISTRY, NOW, 0)  # one dead letter, not many
+    assert refused.value.reason == "bad_pack"
+
+
+def test_a_single_event_decodes_as_before_and_a_list_is_not_an_event() -> None:
+    assert isinstance(decode_record(raw(), REGISTRY, NOW, 0), ContactEvent)
+    with pytest.raises(Rejected) as refused:
+        decode(orjson.dumps([orjson.loads(raw())]), REGISTRY, NOW, 0)
+    assert refused.value.reason == "not_an_object"

@@ -4,13 +4,23 @@ event (JSON the worker reads and the published schema accepts)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections import Counter
 
 from ccpulse import wiring
 from ccpulse.settings import Settings
-from ccpulse.stream.codec import decode
+from ccpulse.stream.codec import Pack, decode, decode_record
 from ccpulse.windows.events import MAX_TS_MS, Rejected
-from tests.hostile import CATEGORIES, MAX_RECORD_BYTES, hostile_cases, is_valid_event
+from tests.hostile import (
+    CATEGORIES,
+    MAX_RECORD_BYTES,
+    VALIDATOR,
+    NotEventJson,
+    hostile_cases,
+    is_valid_event,
+    strict_json,
+)
 
 REGISTRY = wiring.registry(Settings.model_construct())
 CASES = 12_000
@@ -40,3 +50,26 @@ def test_ten_thousand_hostile_records_are_refused_for_a_reason_or_taken_if_valid
     assert set(CATEGORIES) - {"random_queue", "extra_fields"} <= refused
     assert {"random_queue", "extra_fields"} <= accepted - refused
     assert outcomes[("oversized", "record_too_large")] == by_category["oversized"]
+
+
+def test_hostile_events_in_packs_are_each_refused_for_a_reason_or_taken_if_valid() -> None:
+    """The same oracle for each event of a pack: the hostile records that are JSON (and not
+    too deep to nest in a list, or too large for many in one record), 20 to a pack."""
+    docs = []
+    for case in hostile_cases(seed=15, count=3_000):
+        if len(case.value) > 20_000 or (case.category == "deep" and len(case.value) > 1_000):
+            continue
+        with contextlib.suppress(NotEventJson):
+            docs.append(strict_json(case.value))
+    outcomes: Counter[str] = Counter()
+    for start in range(0, len(docs), 20):
+        part = docs[start:start + 20]
+        pack = decode_record(json.dumps(part).encode(), REGISTRY, MAX_TS_MS, 0, MAX_RECORD_BYTES)
+        assert isinstance(pack, Pack) and len(pack.outcomes) == len(part)
+        for doc, outcome in zip(part, pack.outcomes, strict=True):
+            if isinstance(outcome, Rejected):
+                assert outcome.reason in REGISTRY.reasons and outcome.detail, outcome
+            accepted = not isinstance(outcome, Rejected)
+            assert accepted == (isinstance(doc, dict) and VALIDATOR.is_valid(doc)), doc
+            outcomes["accepted" if accepted else "refused"] += 1
+    assert outcomes["accepted"] > 300 and outcomes["refused"] > 300

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccpulse.state.redis_store import RedisStore
-from ccpulse.stream.processor import DeadLetter, Processor, Record
+from ccpulse.stream.batches import packs
+from ccpulse.stream.processor import DeadLetter, Processor, ProcessorConfig, Record
 from ccpulse.windows.agents.domain import AgentsDomain
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.config import EngineConfig
@@ -71,7 +72,8 @@ def records(values: Sequence[bytes]) -> list[Record]:
 
 
 def run(store: PartitionStore, log: list[Record], batch: int, stops: Mapping[int, bool],
-        registry: Registry = REGISTRY, hold: bool = False) -> list[DeadLetter]:
+        registry: Registry = REGISTRY, hold: bool = False,
+        config: ProcessorConfig | None = None) -> list[DeadLetter]:
     """Fold the log in batches as a worker would (seeking back where the processor asks);
     before batch ``i`` in ``stops``, stop (after a checkpoint if its value is True) and take
     up again with a new processor, as a restart would. With ``hold``, publish as a worker
@@ -79,7 +81,7 @@ def run(store: PartitionStore, log: list[Record], batch: int, stops: Mapping[int
     dead: list[DeadLetter] = []
 
     def processor() -> Processor:
-        return Processor(registry, store, clock_factory("event"))
+        return Processor(registry, store, clock_factory("event"), config)
 
     current = processor()
     position = current.state(PID).offset + 1
@@ -315,8 +317,8 @@ def _agents_after(crash: bool) -> View:
 
     def fold_calls(chunk: list[Record]) -> None:
         folded = processor.fold({("calls", 0): chunk})
-        for derived in folded.derived:  # sent to the agents' topic, then folded there
-            agents.append(Record("agents", 0, len(agents), None, orjson.dumps(derived.doc)))
+        for pack in packs([derived.doc for derived in folded.derived]):  # as a worker sends
+            agents.append(Record("agents", 0, len(agents), None, pack))  # them, folded there
         processor.sent(folded)
         processor.fold({("agents", 0): agents[processor.state("agents:0").offset + 1:]})
         save("agents:0")
