@@ -682,6 +682,9 @@ def run_bench(plan: Plan) -> dict[str, Any]:
                                [naive])
         result["naive_events"] = naive_events
         naive.terminate()
+        if "Traceback" in (logdir / "naive.log").read_text(errors="replace"):
+            raise RuntimeError(f"the naive peer raised (its rate would mean nothing): see "
+                               f"{logdir / 'naive.log'}")
         result["naive_faust_events_per_s"] = timing["events_per_s"]
         result["naive_throughput_ratio"] = (result["naive_faust_events_per_s"]
                                             / result["raw_events_per_s"])
