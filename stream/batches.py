@@ -14,7 +14,7 @@ its entity's other events land, in the order given.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 import orjson
@@ -22,12 +22,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 from ccpulse.stream.codec import MAX_PACK_EVENTS
+from ccpulse.windows.domain import Derived
 
 MAX_CACHED_KEYS: Final = 100_000
 MAX_PACK_BYTES: Final = 128 << 10  # a larger pack is split (an event that large goes alone)
-
-Message = tuple[str, bytes, dict[str, Any]]  # topic, key, event
-
 
 def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
           max_bytes: int = MAX_PACK_BYTES) -> Iterator[bytes]:
@@ -46,32 +44,44 @@ def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
 
 class BatchSender:
     def __init__(self) -> None:
-        self._hashes: dict[bytes, int] = {}  # key -> its positive murmur2 hash
+        self._hashes: dict[str, int] = {}  # key -> its positive murmur2 hash
 
-    def _hash(self, key: bytes) -> int:
+    def _hash(self, key: str) -> int:
         known = self._hashes.get(key)
         if known is None:
             if len(self._hashes) >= MAX_CACHED_KEYS:
                 self._hashes.clear()
-            known = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
+            known = self._hashes[key] = murmur2(key.encode()) & 0x7FFFFFFF
         return known
 
-    async def send(self, producer: AIOKafkaProducer,
-                   messages: Sequence[Message]) -> list[asyncio.Future[Any]]:
-        """Queue every event, packed, in order within each partition; returns the futures
-        of their batches (each done when the broker has acknowledged it)."""
-        partitions: dict[str, list[int]] = {}
+    async def send(self, producer: AIOKafkaProducer, events: Sequence[Derived],
+                   topic_name: Callable[[str], str]) -> list[asyncio.Future[Any]]:
+        """Queue every event, packed, in order within each partition, to the topic
+        ``topic_name`` gives its own; returns the futures of their batches (each done
+        when the broker has acknowledged it)."""
+        partitions: dict[str, tuple[str, list[int]]] = {}  # topic -> (its name, partitions)
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        for topic, key, event in messages:
-            numbers = partitions.get(topic)
-            if numbers is None:
-                numbers = partitions[topic] = sorted(await producer.partitions_for(topic))
-            target = numbers[self._hash(key) % len(numbers)]
-            groups.setdefault((topic, target), []).append(event)
+        hashes = self._hashes
+        for event in events:
+            known = partitions.get(event.topic)
+            if known is None:
+                name = topic_name(event.topic)
+                known = partitions[event.topic] = (
+                    name, sorted(await producer.partitions_for(name)))
+            name, numbers = known
+            key = event.key
+            hashed = hashes.get(key)
+            if hashed is None:
+                hashed = self._hash(key)
+            target = (name, numbers[hashed % len(numbers)])
+            group = groups.get(target)
+            if group is None:
+                group = groups[target] = []
+            group.append(event.doc)
         futures = []
-        for (topic, partition), events in groups.items():
+        for (topic, partition), docs in groups.items():
             batch = producer.create_batch()
-            for value in packs(events):
+            for value in packs(docs):
                 if batch.append(key=None, value=value, timestamp=None) is None:  # full
                     futures.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()

@@ -356,9 +356,7 @@ class FoldWorker:
             return
         assert self.producer is not None
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
-        topics = self.config.topics
-        events = await self.sender.send(self.producer, [
-            (topics.name(event.topic), event.key.encode(), event.doc) for event in derived])
+        events = await self.sender.send(self.producer, derived, self.config.topics.name)
         results = await asyncio.gather(*(sent for _, sent in letters), *events,
                                        return_exceptions=True)
         for (item, _), result in zip(letters, results, strict=False):

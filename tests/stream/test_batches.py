@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ccpulse.devtools.embedded import Service
 from ccpulse.stream.batches import BatchSender, packs
+from ccpulse.windows.domain import Derived
 
 _names = itertools.count()
 
@@ -50,8 +51,8 @@ async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
                  for key in set(keys)}
         values = [f"{i:0{value_bytes}d}" for i in range(len(keys))]
         futures = await BatchSender().send(producer, [
-            (by_batch, key, {"key": key.decode(), "value": value})
-            for key, value in zip(keys, values, strict=True)])
+            Derived("batched", key.decode(), {"key": key.decode(), "value": value})
+            for key, value in zip(keys, values, strict=True)], lambda _: by_batch)
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
