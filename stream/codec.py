@@ -28,7 +28,9 @@ class Pack:
     def __init__(self, docs: list[Any], outcomes: list[Event | Rejected]) -> None:
         self.docs = docs  # as parsed: a refused one is dead-lettered as itself
         self.outcomes = outcomes
-        self.ts_ms = max([o.ts_ms for o in outcomes if isinstance(o, Event)], default=-1)
+        # its newest event's time (None: every event is refused)
+        self.ts_ms: int | None = max([o.ts_ms for o in outcomes if isinstance(o, Event)],
+                                     default=None)
 
 
 def parse(raw: bytes | None, max_bytes: int) -> Any:

@@ -369,21 +369,16 @@ class Processor:
             if offset <= skip_up_to:
                 continue  # in the state already, or held
             outcome = self._decoded(pid, record, offset, poisoned, wall_ms)
-            if isinstance(outcome, Event):
-                if guard is None or guard.passes(outcome.ts_ms):
-                    taken.take(record, offset, outcome)  # the common case: nothing held
-                    continue
+            if isinstance(outcome, Event):  # the common case: one event, nothing held
                 ts_ms: int | None = outcome.ts_ms
-            elif isinstance(outcome, Pack) and outcome.ts_ms >= 0:
                 if guard is None or guard.passes(outcome.ts_ms):
+                    taken.take(record, offset, outcome)
+                    continue
+            else:  # a pack (at its newest event's time), or refused
+                ts_ms = None if isinstance(outcome, Rejected) else outcome.ts_ms
+                if guard is None or (ts_ms is not None and guard.passes(ts_ms)):
                     taken.take_all(record, offset, outcome)
                     continue
-                ts_ms = outcome.ts_ms  # its newest event's
-            else:
-                if guard is None:
-                    taken.take_all(record, offset, outcome)
-                    continue
-                ts_ms = None
             for (source, held), ahead in guard.offer((record, outcome), ts_ms):
                 taken.take_all(source, source.offset, held, guard if ahead else None)
         dead, events, sources = taken.dead, taken.events, taken.sources

@@ -130,7 +130,7 @@ def test_a_pack_of_refused_events_has_no_time() -> None:
     assert isinstance(pack, Pack)
     assert [o.reason for o in pack.outcomes if isinstance(o, Rejected)] == \
         ["not_an_object", "unknown_type"]
-    assert pack.ts_ms == -1
+    assert pack.ts_ms is None
 
 
 @pytest.mark.parametrize("size", [0, MAX_PACK_EVENTS + 1])
