@@ -115,11 +115,12 @@ class TicketSimulation:
 
     def _customer(self, t: float, number: int) -> Emitted:
         burst = 2 if self.rng.random() < 0.25 else 1
+        gap = 30 * self.pace  # between the messages of a burst
         yield self._doc(t, number, "ticket.replied", author="customer")
         for i in range(1, burst):
-            self._later(self._doc(t + 30 * i, number, "ticket.replied", author="customer"))
-        self._later(self._doc(t + 30 * burst, number, "ticket.status_changed", status="open"))
-        self._at(t + 30 * burst + self._delay(600), "reply", number)
+            self._later(self._doc(t + gap * i, number, "ticket.replied", author="customer"))
+        self._later(self._doc(t + gap * burst, number, "ticket.status_changed", status="open"))
+        self._at(t + gap * burst + self._delay(600), "reply", number)
 
     def _solve(self, t: float, number: int) -> Emitted:
         ticket = self.tickets[number]
