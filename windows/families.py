@@ -101,16 +101,18 @@ def canonical(key: tuple[str, ...]) -> tuple[str, ...]:
     return _canonical.setdefault(key, key)
 
 
+# ``v[i] = v[i] + x`` rather than ``v[i] += x`` on the per-event path: mypyc compiles the
+# augmented form on a list item to a generic number call, the plain form to integer addition
 def add_into(target: Vec, delta: Vec) -> None:
     for i, value in enumerate(delta):
         if value:
-            target[i] += value
+            target[i] = target[i] + value
 
 
 def subtract_into(target: Vec, delta: Vec) -> None:
     for i, value in enumerate(delta):
         if value:
-            target[i] -= value
+            target[i] = target[i] - value
 
 
 def is_empty(values: Vec) -> bool:

@@ -3,14 +3,15 @@ they spend in each state.
 
 Time is credited by series, not by agent: each ``agent_time`` series (and the site's)
 holds the sum of the per-millisecond rates of the agents in it, and that sum is
-credited minute by minute up to each change and, after each batch or tick, up to
-"now". So moving time on costs one credit per series, however many agents there are.
-An agent's change adds to the sums the fields its rates change (a change of state
-moves a few of the nine fields, and a contact taken or let go one or two); a change dated
-before what is already credited (it arrived after time passed it) also corrects the
-credit: the difference is credited from its date on. So the figures are those of the
-events' own times, whatever their arrival, except between two late events of one
-agent that arrive in reverse order.
+credited minute by minute up to the minute of each change and, after each batch or
+tick, up to "now". So moving time on costs one credit per series, however many agents
+there are. An agent's change adds to the sums the fields its rates change (a change of
+state moves a few of the nine fields, and a contact taken or let go one or two), and
+corrects what its own minute is credited before it. A change dated before what is
+already credited (it arrived after time passed it) also corrects the credit: the
+difference is credited from its date on. So the figures are those of the events' own
+times, whatever their arrival, except between two late events of one agent that
+arrive in reverse order.
 """
 
 from __future__ import annotations
@@ -240,8 +241,8 @@ class Roster:
         self.live_dirty: set[str] = set()
         self._expiry_minute = 0
         self._behind: list[tuple[Profile, int, int]] = []  # see ``restore``
-        # what late changes owe the windows, per series (see ``_owe``)
-        self._owed_pieces: dict[SeriesKey, dict[int, list[int]]] = {}  # bucket -> ms
+        # what changes owe the windows (see ``_owe`` and ``_owe_within``)
+        self._owed_pieces: dict[int, dict[SeriesKey, list[int]]] = {}  # bucket -> series -> ms
         self._owed_from: dict[SeriesKey, dict[int, list[int]]] = {}  # from a minute on: rates
 
     def agent(self, agent_id: str, ts_ms: int) -> Agent | None:
@@ -320,11 +321,18 @@ class Roster:
 
     def _shift(self, changes: Changes, ts_ms: int) -> None:
         """Add ``changes`` to the sums from ``ts_ms`` on."""
-        # the sums are credited up to the windows' "now" (once per batch), so that every
-        # change of the batch is a small correction of what it changed
-        self._accrue(max(ts_ms, self.windows.now_ms))
+        # time is credited up to the minute of each change as the batch goes (as many
+        # credits per series and minute as crediting the batch's span at once), so that a
+        # change in order only corrects its own minute; a late change (before what is
+        # credited already) corrects every minute since its own
+        bucket = ts_ms - ts_ms % BUCKET_MS
+        if bucket > self.accrued_ms:
+            self._accrue(bucket)
         self._change_rates(changes)
-        if ts_ms < self.accrued_ms:  # late: what was credited since ts_ms lacked ``changes``
+        accrued = self.accrued_ms
+        if ts_ms > accrued:  # the sums will credit ``changes`` from accrued_ms: too early
+            self._owe_within(changes, bucket, accrued - ts_ms)
+        elif ts_ms < accrued:  # late: what was credited since ts_ms lacked ``changes``
             self._owe(changes, ts_ms)
 
     def _owe(self, changes: Changes, ts_ms: int) -> None:
@@ -336,39 +344,45 @@ class Roster:
         end = self.accrued_ms
         earliest = self.windows.earliest_start_ms
         rest_from = earliest if ts_ms < earliest else ts_ms - ts_ms % BUCKET_MS + BUCKET_MS
-        first_ms = min(end, rest_from) - ts_ms
-        bucket = ts_ms - ts_ms % BUCKET_MS
+        self._owe_within(changes, ts_ms - ts_ms % BUCKET_MS, min(end, rest_from) - ts_ms)
+        if rest_from >= end:
+            return
         size = TIME_FIELDS
         for series, change in changes:
-            pieces = self._owed_pieces.get(series)
-            if pieces is None:
-                pieces = self._owed_pieces[series] = {}
-            owed = pieces.get(bucket)
-            if owed is None:
-                owed = pieces[bucket] = [0] * size
+            starts = self._owed_from.get(series)
+            if starts is None:
+                starts = self._owed_from[series] = {}
+            rates_from = starts.get(rest_from)
+            if rates_from is None:
+                rates_from = starts[rest_from] = [0] * size
             for i, rate in change:
-                owed[i] += rate * first_ms
-            if rest_from < end:
-                starts = self._owed_from.get(series)
-                if starts is None:
-                    starts = self._owed_from[series] = {}
-                rates_from = starts.get(rest_from)
-                if rates_from is None:
-                    rates_from = starts[rest_from] = [0] * size
-                for i, rate in change:
-                    rates_from[i] += rate
+                rates_from[i] = rates_from[i] + rate  # (not +=: see families.add_into)
+
+    def _owe_within(self, changes: Changes, bucket: int, amount_ms: int) -> None:
+        """Note that ``changes`` are owed for ``amount_ms`` (negative: overpaid) in the
+        minute ``bucket``."""
+        size = TIME_FIELDS
+        pieces = self._owed_pieces.get(bucket)
+        if pieces is None:
+            pieces = self._owed_pieces[bucket] = {}
+        for series, change in changes:
+            owed = pieces.get(series)
+            if owed is None:
+                owed = pieces[series] = [0] * size
+            for i, rate in change:
+                owed[i] = owed[i] + rate * amount_ms  # (not +=: see families.add_into)
 
     def _settle(self) -> None:
-        """Credit what ``_owe`` noted, up to ``accrued_ms``."""
+        """Credit what ``_owe`` and ``_owe_within`` noted, up to ``accrued_ms``."""
         if not self._owed_pieces:
             return
         slot = self.windows.slot
-        for series, pieces in self._owed_pieces.items():
-            for bucket, owed in pieces.items():
+        for bucket, pieces in self._owed_pieces.items():
+            for series, owed in pieces.items():
                 values = slot(series, bucket)
                 for i, amount in enumerate(owed):
                     if amount:
-                        values[i] += amount
+                        values[i] = values[i] + amount
         end = self.accrued_ms
         for series, starts in self._owed_from.items():
             t = min(starts)
@@ -377,7 +391,7 @@ class Roster:
                 step_end = min(end, t - t % BUCKET_MS + BUCKET_MS)
                 for start in [s for s in starts if s <= t]:
                     for i, rate in enumerate(starts.pop(start)):
-                        running[i] += rate
+                        running[i] = running[i] + rate
                 self._add([(series, running)], t, step_end - t)
                 t = step_end
         self._owed_pieces.clear()
@@ -442,7 +456,7 @@ class Roster:
             values = slot(series, at_ms)
             for i, rate in enumerate(per_ms):
                 if rate:
-                    values[i] += rate * amount_ms
+                    values[i] = values[i] + rate * amount_ms
 
     def advance(self, now_ms: int) -> None:
         self._settle()

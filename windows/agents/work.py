@@ -36,8 +36,8 @@ class AgentWork:
         if name is None:
             return
         values = self.ctx.windows.slot(canonical((f.AGENT_WORK.name, name)), ts_ms)
-        values[count_index] += 1
-        values[sum_index] += value_ms
+        values[count_index] = values[count_index] + 1  # (not +=: see families.add_into)
+        values[sum_index] = values[sum_index] + value_ms
 
     def derive_activity(self, kind: str, source_event_id: str, ts_ms: int, agent: str,
                         contact_id: str, queue: str, channel: str) -> None:
