@@ -3,10 +3,11 @@
 Each window's total is the sum of the buckets from the window's start up to now
 (see ``timeframes``). Credits are gathered per batch, then folded into the
 buckets and into every window of the credit's family whose start they are not
-before. When time moves, a sliding window subtracts the minutes that left it, a
-day window the days that left it, and ``interval`` and ``today`` start again from
-zero. Reading a window is therefore a single lookup, whatever its length and
-however many events it holds.
+before (a bucket's credits that add up to nothing change nothing, and make no
+total: an all-zero total is no total). When time moves, a sliding window
+subtracts the minutes that left it, a day window the days that left it, and
+``interval`` and ``today`` start again from zero. Reading a window is therefore a
+single lookup, whatever its length and however many events it holds.
 
 A series is a family name plus its label values, such as
 ``("contact", "sales", "voice")``. Credits later than ``now`` are taken as
@@ -103,6 +104,8 @@ class WindowSet:
         for series, per_bucket in self.pending.items():
             family = self.families[series[0]]
             for bucket, delta in per_bucket.items():
+                if is_empty(delta):  # credits that cancel out (an agent's time corrected)
+                    continue
                 if self._sliding[family.name] and bucket >= oldest_minute:
                     self._add_bucket(self.minutes, MINUTE, series, bucket, delta)
                 if self._daily[family.name]:

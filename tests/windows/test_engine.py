@@ -173,6 +173,18 @@ def test_time_moving_drains_only_the_totals_a_bucket_left() -> None:
     assert set(windows.drain_totals()) == {("5m", early)}
 
 
+def test_credits_that_cancel_out_make_no_total_and_no_bucket() -> None:
+    windows = WindowSet(Calendar("UTC"), WINDOWS, FAMILIES, T0)
+    series = ("quick", "sales", "voice")
+    values = windows.slot(series, T0)
+    values[0] += 5_000  # an agent's time credited, then taken back in the same batch
+    values[0] -= 5_000
+    windows.fold()
+    assert windows.drain_totals() == {}
+    assert windows.drain_buckets() == {}
+    assert series not in windows.totals["5m"] and series not in windows.minutes
+
+
 def test_minute_buckets_are_kept_only_as_long_as_the_longest_sliding_window() -> None:
     windows = WindowSet(Calendar(), WINDOWS, FAMILIES, T0)
     series = ("quick", "q", "voice")

@@ -205,6 +205,26 @@ def test_login_pause_and_logout_per_queue() -> None:
         ["sales", "support"], ["sales"], "available")
 
 
+def test_a_state_that_repeats_the_queues_and_capacity_changes_only_the_state() -> None:
+    """Platforms send the agent's queues and capacity with every state: as they stand,
+    only the state changes; a pause in a queue the agent does not serve still goes."""
+    common = [
+        {"type": "agent.state", "agent_id": "ann", "state": "available",
+         "queues": ["sales"], "capacity": {"chat": 2}},
+        {"type": "agent.pause", "agent_id": "ann", "queue": "support", "channel": "voice"}]
+    repeated = run([*common, {"type": "agent.state", "agent_id": "ann", "state": "busy",
+                              "queues": ["sales"], "capacity": {"chat": 2}}])
+    bare = run([*common, {"type": "agent.state", "agent_id": "ann", "state": "busy"}])
+    seen_repeated, seen_bare = live(repeated)["ann"], live(bare)["ann"]
+    assert seen_bare["p"] == ["support"]
+    assert seen_repeated == {**seen_bare, "p": []}
+    repeated.advance(T0 + 60_000)
+    repeated.expire()
+    bare.advance(T0 + 60_000)
+    bare.expire()
+    assert repeated.windows.totals == bare.windows.totals
+
+
 def test_an_agent_in_two_queues_is_one_record_with_its_contacts() -> None:
     state = run([
         {"type": "agent.state", "agent_id": "ann", "state": "available",
