@@ -27,6 +27,7 @@ from ccpulse.windows.domain import Derived
 MAX_CACHED_KEYS: Final = 100_000
 MAX_PACK_BYTES: Final = 128 << 10  # a larger pack is split (an event that large goes alone)
 
+
 def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
           max_bytes: int = MAX_PACK_BYTES) -> Iterator[bytes]:
     """The events as JSON lists, in order: each at most ``max_events`` long and about
@@ -61,7 +62,6 @@ class BatchSender:
         when the broker has acknowledged it)."""
         partitions: dict[str, tuple[str, list[int]]] = {}  # topic -> (its name, partitions)
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        hashes = self._hashes
         for event in events:
             known = partitions.get(event.topic)
             if known is None:
@@ -69,11 +69,7 @@ class BatchSender:
                 known = partitions[event.topic] = (
                     name, sorted(await producer.partitions_for(name)))
             name, numbers = known
-            key = event.key
-            hashed = hashes.get(key)
-            if hashed is None:
-                hashed = self._hash(key)
-            target = (name, numbers[hashed % len(numbers)])
+            target = (name, numbers[self._hash(event.key) % len(numbers)])
             group = groups.get(target)
             if group is None:
                 group = groups[target] = []
