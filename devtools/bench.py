@@ -12,7 +12,8 @@ a redis-server), so the figures compare like with like:
    by workload: the calls, the chats and the agent events of the mix each alone,
    and the whole mix with no agent events derived, with no figures per agent, and
    with neither, each with its own raw baseline; for every worker run, its CPU time
-   per event;
+   per event; and the mix folded in the bench's own process, each stage of the
+   per-event path timed (:mod:`ccpulse.devtools.stages`);
 3. the naive peer: a Faust agent updating a Faust table once per event;
 4. freshness: at a steady 2,000 and 20,000 events/s, probe events are sent and the
    exporter's /metrics is polled until each probe's effect shows;
@@ -45,6 +46,7 @@ import orjson
 import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from ccpulse.devtools import stages
 from ccpulse.devtools.embedded import (
     Service,
     free_port,
@@ -651,6 +653,10 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["one_worker_startup_s"] = middle["startup_s"]
         result["cpu_us_per_event"] = middle["cpu_us_per_event"]
         result["cpu_busy"] = middle["cpu_busy"]
+        say("stages: the mix folded in this process, each stage timed")
+        result["stages"] = {**stages.measure(route_all(docs), REGISTRY, client, "stages",
+                                             PARTITIONS),
+                            "raw_us": 1e6 / result["raw_events_per_s"]}
         result["workloads"] = {}
         for name, (prefix, settings) in WORKLOADS.items():
             part = [doc for doc in docs if doc["type"].startswith(prefix)]
@@ -737,6 +743,11 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
     yield (f"{'worker_cpu_us_per_event':>26}: {result['cpu_us_per_event']:.1f} "
            f"(median round; {result['cpu_busy']:.2f} CPU s per s, two workers "
            f"{result['two_worker_cpu_busy']:.2f})")
+    cost = result["stages"]
+    yield (f"{'stages_us_per_event':>26}: parse {cost['parse_us']:.2f}, validate "
+           f"{cost['validate_us']:.2f}, apply {cost['apply_us']:.2f}, publish "
+           f"{cost['publish_us']:.2f} (in process; the raw consumer's whole cost "
+           f"{cost['raw_us']:.2f})")
     for name, part in result["workloads"].items():
         if not part["events"]:
             yield f"  {name}: no events"

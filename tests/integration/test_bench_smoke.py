@@ -32,6 +32,14 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     # CPU seconds per second: no more than the machine's cores can give
     for busy in (result["cpu_busy"], result["two_worker_cpu_busy"]):
         assert 0 <= busy <= (os.cpu_count() or 1) * 1.05, busy
+    cost = result["stages"]
+    assert set(cost) == {"parse_us", "validate_us", "apply_us", "publish_us",
+                         "fold_and_publish_us", "derived_per_event", "raw_us"}
+    for name in ("parse_us", "apply_us", "publish_us", "raw_us"):
+        assert cost[name] > 0, (name, cost[name])
+    assert cost["derived_per_event"] >= 0  # (4,000 events: hardly a contact answered yet)
+    assert cost["fold_and_publish_us"] == pytest.approx(
+        cost["parse_us"] + cost["validate_us"] + cost["apply_us"] + cost["publish_us"])
     parts = result["workloads"]
     mixes = ("mix_without_derivation", "mix_without_per_agent", "mix_without_either")
     assert set(parts) == {"voice", "chats", "agents", *mixes}
