@@ -15,8 +15,9 @@ on one thread, per input event:
   the cadence of a worker catching up (a partition at most once a second); the saves
   themselves go to Redis outside the timed stages.
 
-Their sum is the CPU a worker spends on an event besides consuming it, to read
-against the raw consumer's whole cost per event (``raw_us``).
+Their sum is the CPU a worker spends on an event besides consuming it and sending
+what it derives, to read against the raw consumer's whole cost per event
+(``raw_us``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ccpulse.stream.batches import packs
 from ccpulse.stream.codec import Rejected, decode_record
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.processor import Processor, ProcessorConfig, Record, RecordLike
-from ccpulse.stream.worker import GC_YOUNG_THRESHOLD
+from ccpulse.stream.worker import GC_THRESHOLDS
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.registry import Registry
 
@@ -50,7 +51,7 @@ def worker_gc() -> Iterator[None]:
     """Garbage collection tuned as a worker tunes it, for the duration."""
     before = gc.get_threshold()
     gc.collect()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:

@@ -46,8 +46,9 @@ from ccpulse.windows.domain import Derived
 log = logging.getLogger(__name__)
 
 Batch = Mapping[tuple[str, int], Sequence[RecordLike]]
-# container allocations between young collections (CPython's default: 700); see tune_gc
-GC_YOUNG_THRESHOLD = 1_000_000
+# container allocations between young collections (CPython's default: 700), then young
+# collections per older one, and those per full one; see tune_gc
+GC_THRESHOLDS = (1_000_000, 50, 1000)
 
 
 class Fatal(Exception):
@@ -419,4 +420,4 @@ def tune_gc() -> None:
     them (the rest is freed as it goes), and the fold makes little of it. Objects
     created at start-up are frozen out of collection altogether."""
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
+    gc.set_threshold(*GC_THRESHOLDS)
