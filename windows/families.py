@@ -101,8 +101,9 @@ def canonical(key: tuple[str, ...]) -> tuple[str, ...]:
     return _canonical.setdefault(key, key)
 
 
-# ``v[i] = v[i] + x`` rather than ``v[i] += x`` on the per-event path: mypyc compiles the
-# augmented form on a list item to a generic number call, the plain form to integer addition
+# ``v[i] = v[i] + x`` rather than ``v[i] += x`` in the loops that run per field of every
+# credit (here and in the agents' roster): mypyc compiles the augmented form on a list
+# item to a generic number call, the plain form to integer addition
 def add_into(target: Vec, delta: Vec) -> None:
     for i, value in enumerate(delta):
         if value:
