@@ -226,20 +226,26 @@ class AgentStates(Roster):
             return self._contact_event(agent_id, agent, event)
         before = profile_of(agent)
         site_before, reason_before = agent.site_state(), agent.reason
+        state_only = kind == STATE  # its queues and capacity as before (stated or not)
         if kind == STATE:
             agent.state = event.state
             agent.reason = event.reason
             if event.queues is not None:
-                agent.queues = set(queues)
-                agent.paused &= agent.queues
-            if event.capacity is not None:
+                serves = set(queues)
+                if serves != agent.queues:
+                    agent.queues = serves
+                    state_only = False
+                if agent.paused:  # pauses in queues it does not serve go (no rate changes)
+                    agent.paused &= serves
+            if event.capacity is not None and event.capacity != agent.capacity:
                 agent.capacity = dict(event.capacity)
+                state_only = False
         else:
             self._queue_event(agent, kind, event.queue, queues[0])
         agent.last_event = event.event_id
         if agent.site_state() != site_before or agent.reason != reason_before:
             agent.since_ms = event.ts_ms
-        if kind == STATE and event.queues is None and event.capacity is None:
+        if state_only:
             self.restated(agent_id, agent, before, event.ts_ms)
         else:
             self.changed(agent_id, agent, before, event.ts_ms)

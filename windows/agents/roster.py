@@ -91,9 +91,11 @@ class Agent:
         return out
 
     def to_list(self) -> list[Any]:
-        return [sorted(self.queues), sorted(self.paused), self.state, self.reason,
-                self.since_ms, dict(self.capacity), {k: list(v) for k, v in self.contacts.items()},
-                self.accrued_ms, self.last_event, {k: list(v) for k, v in self.released.items()}]
+        """Its stored record (sharing its dicts: a store encodes or copies a record as it
+        takes it, see ``PartitionStore.prepare``)."""
+        return [_sorted(self.queues), _sorted(self.paused), self.state, self.reason,
+                self.since_ms, self.capacity, self.contacts, self.accrued_ms, self.last_event,
+                self.released]
 
     @classmethod
     def from_list(cls, raw: list[Any]) -> Agent:
@@ -370,7 +372,7 @@ class Roster:
             if owed is None:
                 owed = pieces[series] = [0] * size
             for i, rate in change:
-                owed[i] = owed[i] + rate * amount_ms  # (not +=: see families.add_into)
+                owed[i] = owed[i] + _times(rate, amount_ms)  # (not +=: see families.add_into)
 
     def _settle(self) -> None:
         """Credit what ``_owe`` and ``_owe_within`` noted, up to ``accrued_ms``."""
@@ -533,6 +535,15 @@ def _sorted(names: set[str]) -> list[str]:
 def _fields(per_ms: list[int]) -> Change:
     """A vector of rates as the fields it changes."""
     return [(i, rate) for i, rate in enumerate(per_ms) if rate]
+
+
+def _times(rate: int, amount_ms: int) -> int:
+    """``rate * amount_ms``, multiplying non-negative numbers only: the compiled build
+    multiplies small non-negative integers in place, and any other through Python
+    objects (a change's rates and a correction's time are often negative)."""
+    if rate >= 0:
+        return rate * amount_ms if amount_ms >= 0 else -(rate * -amount_ms)
+    return -(-rate * amount_ms) if amount_ms >= 0 else -rate * -amount_ms
 
 
 def _is_zero(values: list[int]) -> bool:

@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccpulse.windows.agents import family as f
-from ccpulse.windows.agents.roster import LIVE, Agent, change_of, rates, rates_key, recount
+from ccpulse.windows.agents.roster import (
+    LIVE,
+    Agent,
+    _times,
+    change_of,
+    rates,
+    rates_key,
+    recount,
+)
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.partition import PartitionState, StoredPartition
 from ccpulse.windows.registry import build_registry
@@ -356,3 +364,8 @@ def test_rates_and_their_changes_looked_up_by_packed_keys(
         per_ms, change = recount(key, recounted)
         assert per_ms == expected(state, recounted)
         assert change == gain(expected(state, contacts), expected(state, recounted))
+
+
+@given(st.integers(), st.integers())
+def test_times_is_the_product_whatever_the_signs_and_sizes(rate: int, amount_ms: int) -> None:
+    assert _times(rate, amount_ms) == rate * amount_ms
