@@ -80,4 +80,3 @@ def test_a_total_set_and_one_deleted_in_one_write(redis_client: redis.Redis) -> 
     assert store.save([write(0, {}, totals={a: None, b: [5, 6]})]) == [True]
     assert stored(redis_client, "totals", "totals") == {
         orjson.dumps(["5m", "contact", "billing", "chat"]): b"[5,6]"}
-
