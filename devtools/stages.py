@@ -32,13 +32,13 @@ import orjson
 import redis
 from aiokafka.partitioner import DefaultPartitioner
 
+from ccpulse.runtime import GC_THRESHOLDS
 from ccpulse.sources.producer import Routed
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.batches import packs
 from ccpulse.stream.codec import Rejected, decode_record
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.processor import Processor, ProcessorConfig, Record, RecordLike
-from ccpulse.stream.worker import GC_THRESHOLDS
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.registry import Registry
 

@@ -23,7 +23,6 @@ Errors carry their policy:
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import logging
 import time
@@ -34,6 +33,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
 from ccpulse.errors import Backoff
+from ccpulse.runtime import tune_gc
 from ccpulse.state.connect import UNAVAILABLE
 from ccpulse.stream.batches import BatchSender
 from ccpulse.stream.config import WorkerConfig
@@ -46,9 +46,6 @@ from ccpulse.windows.domain import Derived
 log = logging.getLogger(__name__)
 
 Batch = Mapping[tuple[str, int], Sequence[RecordLike]]
-# container allocations between young collections (CPython's default: 700), then young
-# collections per older one, and those per full one; see tune_gc
-GC_THRESHOLDS = (1_000_000, 50, 1000)
 
 
 class Fatal(Exception):
@@ -407,17 +404,3 @@ def waiting(batch: Batch, highwater: Callable[[str, int], int | None]) -> int:
         if records and mark is not None:
             total += max(0, mark - records[-1].offset - 1)
     return total
-
-
-def tune_gc() -> None:
-    """Fewer, later garbage collections once the worker is up.
-
-    A batch keeps its records and events alive until it is folded, so with the
-    default threshold (700 allocations) they survive several young collections and
-    are promoted, which then triggers full collections over every contact held. A
-    young collection walks every young object still alive, a batch's worth or more,
-    so the fewer there are the better: only garbage in reference cycles waits for
-    them (the rest is freed as it goes), and the fold makes little of it. Objects
-    created at start-up are frozen out of collection altogether."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
