@@ -22,7 +22,9 @@ what it derives, to read against the raw consumer's whole cost per event
 
 from __future__ import annotations
 
+import argparse
 import gc
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -32,6 +34,7 @@ import orjson
 import redis
 from aiokafka.partitioner import DefaultPartitioner
 
+from ccpulse.devtools.embedded import start_redis
 from ccpulse.runtime import GC_THRESHOLDS
 from ccpulse.sources.producer import Routed
 from ccpulse.state.redis_store import RedisStore
@@ -166,3 +169,28 @@ def measure(events: Sequence[Routed], registry: Registry, client: redis.Redis,
             "publish_us": stages.publish_s * per_event,
             "fold_and_publish_us": (stages.fold_s + stages.publish_s) * per_event,
             "derived_per_event": stages.derived / max(n, 1)}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ccpulse.devtools.stages``: the bench's stage measurement alone, on an
+    embedded Redis, one JSON line per round. Under ``valgrind --tool=callgrind`` (see
+    BENCHMARKS.md) it counts the instructions of the fold and publication."""
+    from ccpulse.devtools import bench  # (which imports this module)
+
+    parser = argparse.ArgumentParser(prog="python -m ccpulse.devtools.stages")
+    parser.add_argument("--events", type=int, default=200_000, help="events of the mix")
+    parser.add_argument("--rounds", type=int, default=1, help="folds of the same events")
+    args = parser.parse_args(argv)
+    events = bench.route_all(bench.realistic_mix(args.events, time.time() - 2 * 3_600))
+    server = start_redis()
+    try:
+        client = redis.Redis(port=server.port)
+        for i in range(args.rounds):
+            figures = measure(events, bench.REGISTRY, client, f"stages{i}", bench.PARTITIONS)
+            print(json.dumps({"events": len(events), **figures}), flush=True)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from orjson import JSONDecodeError, loads
 
-from ccpulse.windows.events import Event, Rejected
+from ccpulse.windows.events import Event, Rejected, control_free
 from ccpulse.windows.registry import Registry
 
 __all__ = ["MAX_PACK_EVENTS", "Event", "Pack", "Rejected", "decode", "decode_record"]
@@ -47,22 +47,26 @@ def parse(raw: bytes | None, max_bytes: int) -> Any:
 def decode(raw: bytes | None, registry: Registry, now_ms: int, future_tolerance_ms: int,
            max_bytes: int = 1 << 20) -> Event:
     """Decode one event, or raise :class:`Rejected` with the exact reason (a pack too)."""
-    return registry.decode(parse(raw, max_bytes), now_ms, future_tolerance_ms)
+    doc = parse(raw, max_bytes)
+    assert raw is not None  # (parse refuses None)
+    return registry.decode(doc, now_ms, future_tolerance_ms, control_free(raw))
 
 
 def decode_record(raw: bytes | None, registry: Registry, now_ms: int, future_tolerance_ms: int,
                   max_bytes: int = 1 << 20) -> Event | Pack:
     """The record's event, or its pack; raises :class:`Rejected` for the whole record."""
     doc = parse(raw, max_bytes)
+    assert raw is not None  # (parse refuses None)
+    plain = control_free(raw)  # then no name needs its characters checked
     if type(doc) is not list:
-        return registry.decode(doc, now_ms, future_tolerance_ms)
+        return registry.decode(doc, now_ms, future_tolerance_ms, plain)
     if not 0 < len(doc) <= MAX_PACK_EVENTS:
         raise Rejected("bad_pack", f"a pack holds 1 to {MAX_PACK_EVENTS} events, this one "
                        f"{len(doc)}")
     outcomes: list[Event | Rejected] = []
     for entry in doc:
         try:
-            outcomes.append(registry.decode(entry, now_ms, future_tolerance_ms))
+            outcomes.append(registry.decode(entry, now_ms, future_tolerance_ms, plain))
         except Rejected as refused:
             outcomes.append(refused)
     return Pack(doc, outcomes)

@@ -147,8 +147,10 @@ class Domain(Protocol):
     def reasons(self) -> Mapping[str, str]:
         """The sequence rejections it can give, and what each means."""
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
-        """The event of a document whose envelope is valid, or :class:`Rejected`."""
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
+        """The event of a document whose envelope is valid, or :class:`Rejected`.
+        ``plain``: its record holds no control character (``events.control_free``), so
+        names need only their type and length checked; a domain may ignore it."""
 
     def new_state(self, ctx: Context) -> DomainState: ...

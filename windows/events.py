@@ -87,11 +87,22 @@ def parse_ts_ms(value: object) -> int:
                    f"ts must be a whole number or a string, got {type_name(value)}")
 
 
-def is_name(value: object, max_length: int = MAX_NAME_LENGTH) -> bool:
+def control_free(raw: bytes) -> bool:
+    """Whether no string of this JSON text can hold a control character: JSON writes
+    U+0000 to U+001F only escaped (after a backslash), and U+007F to U+009F are the
+    byte 0x7F and the UTF-8 sequences that start with 0xC2. A record without either is
+    *plain*: its names need no character check (see :func:`is_name`)."""
+    # needles as ints: a bytes needle is first tried as an int, which raises and is caught
+    return 0x5C not in raw and 0x7F not in raw and 0xC2 not in raw  # \\, DEL, C1's lead
+
+
+def is_name(value: object, max_length: int = MAX_NAME_LENGTH, plain: bool = False) -> bool:
     """A name: 1 to 200 characters, none of them a control character (U+0000 to U+001F,
-    U+007F to U+009F); printable text is the common case, checked in one go."""
+    U+007F to U+009F); printable text is the common case, checked in one go. ``plain``:
+    the value comes from a record that holds no control character (:func:`control_free`),
+    so only its type and length are checked."""
     return (type(value) is str and 0 < len(value) <= max_length
-            and (value.isprintable() or CONTROL.search(value) is None))
+            and (plain or value.isprintable() or CONTROL.search(value) is None))
 
 
 def text(doc: dict[str, Any], name: str) -> str:

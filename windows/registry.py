@@ -29,7 +29,7 @@ from ccpulse.windows.surveys.domain import SurveyDomain
 from ccpulse.windows.tickets.domain import TicketDomain
 from ccpulse.windows.timeframes import CONTACT_WINDOWS, WindowSpec, day_window
 
-Decoder = Callable[[dict[str, Any], EventType, str, int], Event]
+Decoder = Callable[[dict[str, Any], EventType, str, int, bool], Event]
 
 
 class Registry:
@@ -93,8 +93,10 @@ class Registry:
         key = doc.get(etype.key)
         return etype.topic, (key if isinstance(key, str) and key else None)
 
-    def decode(self, doc: object, now_ms: int, future_tolerance_ms: int) -> Event:
-        """Check the envelope and let the owning domain decode the rest."""
+    def decode(self, doc: object, now_ms: int, future_tolerance_ms: int,
+               plain: bool = False) -> Event:
+        """Check the envelope and let the owning domain decode the rest (``plain``: the
+        document's record holds no control character, see ``events.control_free``)."""
         if type(doc) is not dict:
             from ccpulse.windows.events import type_name
 
@@ -115,10 +117,10 @@ class Registry:
             raise Rejected("ts_in_future", f"ts is {ahead_s:.0f} s ahead of the clock")
         event_id: Any = doc.get("event_id")
         if not (type(event_id) is str and 0 < len(event_id) <= MAX_NAME_LENGTH
-                and event_id.isprintable()):
+                and (plain or event_id.isprintable())):
             event_id = text(doc, "event_id")
         index, etype, decoder = entry
-        event = decoder(doc, etype, event_id, ts_ms)
+        event = decoder(doc, etype, event_id, ts_ms, plain)
         event.domain = index
         return event
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccpulse.devtools.stages import Logs
+from ccpulse.devtools.stages import Logs, main
 
 
 @given(sizes=st.lists(st.integers(0, 40), min_size=1, max_size=6).filter(any),
@@ -41,3 +44,15 @@ def test_each_batch_starts_one_partition_further_on() -> None:
             logs.append("calls", partition, b"k", str(i).encode())
     firsts = [next(iter(logs.fetch()))[1] for _ in range(3)]
     assert firsts == [1, 2, 0]
+
+
+def test_the_measurement_alone_folds_the_mix_and_says_what_each_stage_took(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--events", "15000", "--rounds", "2"])
+    rounds = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rounds) == 2
+    for figures in rounds:
+        assert figures["events"] == 15000
+        assert figures["parse_us"] > 0 and figures["apply_us"] > 0
+        assert figures["publish_us"] > 0
+        assert figures["derived_per_event"] > 0  # agents take the contacts (after the logins)

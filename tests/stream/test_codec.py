@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccpulse.stream.codec import MAX_PACK_EVENTS, Pack, decode, decode_record
 from ccpulse.windows.agents.domain import AgentEvent
@@ -145,3 +149,36 @@ def test_a_single_event_decodes_as_before_and_a_list_is_not_an_event() -> None:
     with pytest.raises(Rejected) as refused:
         decode(orjson.dumps([orjson.loads(raw())]), REGISTRY, NOW, 0)
     assert refused.value.reason == "not_an_object"
+
+
+NAME = st.sampled_from(["sales", "a-7", "c-1", "x" * 200, "x" * 201, "", "new\nline", "del\x7f",
+                        "c1\x85", "nbsp\xa0", "é", 'quote"', "back\\"]) | st.text(max_size=6)
+HOT_TYPES = ("call.queued", "call.answered", "call.ended", "call.transferred", "chat.queued",
+             "chat.message", "chat.transferred", "agent.assigned", "agent.released",
+             "agent.state")
+NAMED = ("event_id", "contact_id", "conversation_id", "queue", "to_queue", "agent_id",
+         "customer_id", "message_id", "reason")
+
+
+def outcome_of(decode: Any) -> tuple[str, Any]:
+    try:
+        event = decode()
+    except Rejected as refused:
+        return "rejected", refused.reason
+    fields = {name for cls in type(event).__mro__ for name in getattr(cls, "__slots__", ())}
+    return "ok", {name: getattr(event, name) for name in sorted(fields)}
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(HOT_TYPES), st.dictionaries(st.sampled_from(NAMED), NAME),
+       st.sampled_from(["voice", "chat", "pigeon"]),
+       st.sampled_from(["available", "busy", "away"]))
+def test_a_plain_record_decodes_as_one_whose_names_are_checked(
+        type_: str, names: dict[str, str], channel: str, state: str) -> None:
+    doc = {"event_id": "e-1", "type": type_, "ts": NOW, "contact_id": "c-1",
+           "conversation_id": "k-1", "queue": "sales", "to_queue": "vip", "agent_id": "a-1",
+           "channel": channel, "author": "customer", "state": state, **names}
+    payload = orjson.dumps(doc)
+    fast = outcome_of(lambda: decode(payload, REGISTRY, NOW, 0))
+    checked = outcome_of(lambda: REGISTRY.decode(orjson.loads(payload), NOW, 0, plain=False))
+    assert fast == checked

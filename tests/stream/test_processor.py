@@ -187,7 +187,8 @@ class BrittleDomain:
     metrics = ()
     reasons: Mapping[str, str] = {}
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int) -> Event:
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
         return Event(event_id, etype.type, etype.kind, ts_ms, 0)
 
     def new_state(self, ctx: Context) -> BrittleState:

@@ -144,14 +144,14 @@ class AgentsDomain:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
         kind = etype.kind
         fast = None
         if kind in (ASSIGNED, RELEASED):
-            fast = _contact_event(doc, etype, event_id, ts_ms)
+            fast = _contact_event(doc, etype, event_id, ts_ms, plain)
         elif kind == STATE:
-            fast = _state_event(doc, etype, event_id, ts_ms)
+            fast = _state_event(doc, etype, event_id, ts_ms, plain)
         if fast is not None:
             return fast
         v = check(doc, etype.fields)
@@ -164,30 +164,33 @@ class AgentsDomain:
         return AgentStates(ctx, self.config)
 
 
-def _contact_event(doc: dict[str, Any], etype: EventType, event_id: str,
-                   ts_ms: int) -> AgentEvent | None:
+def _contact_event(doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+                   plain: bool) -> AgentEvent | None:
     """``agent.assigned`` / ``released`` in the common case (every field a plain name and
-    a known channel); None: let the field-by-field checks say what is wrong."""
+    a known channel); None: let the field-by-field checks say what is wrong. ``plain``:
+    the record holds no control character, so names need no character check."""
     agent_id: Any = doc.get("agent_id")
     contact_id: Any = doc.get("contact_id")
     queue: Any = doc.get("queue")
     channel: Any = doc.get("channel")
-    if (is_name(agent_id) and is_name(contact_id) and is_name(queue)
+    if (is_name(agent_id, plain=plain) and is_name(contact_id, plain=plain)
+            and is_name(queue, plain=plain)
             and type(channel) is str and channel in CHANNELS):
         return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, agent_id, queue,
                           channel, contact_id=contact_id)
     return None
 
 
-def _state_event(doc: dict[str, Any], etype: EventType, event_id: str,
-                 ts_ms: int) -> AgentEvent | None:
-    """``agent.state`` with a plain agent name, a known state and a plain reason (its
-    queues and capacity read as declared); None: let the field-by-field checks say."""
+def _state_event(doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+                 plain: bool) -> AgentEvent | None:
+    """``agent.state`` with a usable agent name, a known state and a usable reason (its
+    queues and capacity read as declared); None: let the field-by-field checks say.
+    ``plain``: as for :func:`_contact_event`."""
     agent_id: Any = doc.get("agent_id")
     state: Any = doc.get("state")
     reason: Any = doc.get("reason")
-    if not (is_name(agent_id) and type(state) is str and state in STATES
-            and (reason is None or is_name(reason))):
+    if not (is_name(agent_id, plain=plain) and type(state) is str and state in STATES
+            and (reason is None or is_name(reason, plain=plain))):
         return None
     return AgentEvent(event_id, etype.type, etype.kind, ts_ms, 0, agent_id, state=state,
                       reason=reason or "", queues=read(doc, QUEUES_FIELD),

@@ -85,9 +85,9 @@ class ChatDomain:
         self.histograms: tuple[HistogramSpec, ...] = f.response_histograms(
             config.response_bounds_ms())
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
-        return decode_chat(doc, etype.type, etype.kind, etype.fields, event_id, ts_ms)
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
+        return decode_chat(doc, etype.type, etype.kind, etype.fields, event_id, ts_ms, plain)
 
     def new_state(self, ctx: Context) -> ChatState:
         return ChatState(ctx, self.config)

@@ -52,11 +52,12 @@ class ChatEvent(ContactEvent):
 
 
 def decode_chat(doc: dict[str, Any], type_: str, kind: str, fields: tuple[FieldSpec, ...],
-                event_id: str, ts_ms: int) -> ChatEvent:
+                event_id: str, ts_ms: int, plain: bool = False) -> ChatEvent:
     """A chat event, every declared field checked (raises ``Rejected`` naming the fault).
     The common case (plain names, known choices) is checked inline; any doubt falls back
-    to the field-by-field checks, which name the exact fault."""
-    fast = _plain_chat(doc, type_, kind, event_id, ts_ms)
+    to the field-by-field checks, which name the exact fault. ``plain``: the record holds
+    no control character, so names need no character check."""
+    fast = _plain_chat(doc, type_, kind, event_id, ts_ms, plain)
     if fast is not None:
         return fast
     values = check(doc, fields)
@@ -67,22 +68,23 @@ def decode_chat(doc: dict[str, Any], type_: str, kind: str, fields: tuple[FieldS
 
 
 def _plain_chat(doc: dict[str, Any], type_: str, kind: str, event_id: str,
-                ts_ms: int) -> ChatEvent | None:
+                ts_ms: int, plain: bool) -> ChatEvent | None:
     conversation: Any = doc.get("conversation_id")
     queue: Any = doc.get("queue")
     channel: Any = doc.get("channel")
     agent: Any = doc.get("agent_id")
     customer: Any = doc.get("customer_id")
-    if not (is_name(conversation) and is_name(queue)
+    if not (is_name(conversation, plain=plain) and is_name(queue, plain=plain)
             and (channel is None or (type(channel) is str and channel in CHANNELS))
-            and (agent is None or is_name(agent)) and (customer is None or is_name(customer))):
+            and (agent is None or is_name(agent, plain=plain))
+            and (customer is None or is_name(customer, plain=plain))):
         return None
     to_queue: Any = None
     author: Any = ""
     public = True
     if kind == TRANSFERRED:
         to_queue = doc.get("to_queue")
-        if not is_name(to_queue):
+        if not is_name(to_queue, plain=plain):
             return None
     elif kind == MESSAGE:
         author = doc.get("author")
@@ -91,7 +93,7 @@ def _plain_chat(doc: dict[str, Any], type_: str, kind: str, event_id: str,
         if not (type(author) is str and author in AUTHOR.choices
                 and (visibility is None or (type(visibility) is str
                                             and visibility in VISIBILITY.choices))
-                and (message_id is None or is_name(message_id))):
+                and (message_id is None or is_name(message_id, plain=plain))):
             return None
         public = visibility != INTERNAL
     return ChatEvent(event_id, type_, kind, ts_ms, conversation, queue, channel or "chat",

@@ -42,9 +42,10 @@ class ContactEvent(Event):
 
 
 def decode_contact(doc: dict[str, Any], type_: str, kind: str, event_id: str, ts_ms: int,
-                   key_field: str) -> ContactEvent:
+                   key_field: str, plain: bool = False) -> ContactEvent:
     """A contact event; the common case (short printable names) is checked inline, any
-    doubt falls back to the field-by-field checks that name the exact fault."""
+    doubt falls back to the field-by-field checks that name the exact fault. ``plain``:
+    the record holds no control character, so names need no character check."""
     ch: Any = doc.get("channel")
     if type(ch) is not str or ch not in ("voice", "chat"):
         ch = channel(doc)
@@ -52,12 +53,12 @@ def decode_contact(doc: dict[str, Any], type_: str, kind: str, event_id: str, ts
     queue: Any = doc.get("queue")
     if not (type(contact_id) is str and type(queue) is str
             and 0 < len(contact_id) <= MAX_NAME_LENGTH and 0 < len(queue) <= MAX_NAME_LENGTH
-            and contact_id.isprintable() and queue.isprintable()):
+            and (plain or (contact_id.isprintable() and queue.isprintable()))):
         contact_id = text(doc, key_field)
         queue = text(doc, "queue")
     agent_id: Any = doc.get("agent_id")
     if agent_id is not None and (type(agent_id) is not str or not 0 < len(agent_id)
-                                 <= MAX_NAME_LENGTH or not agent_id.isprintable()):
+                                 <= MAX_NAME_LENGTH or not (plain or agent_id.isprintable())):
         agent_id = text(doc, "agent_id")
     customer_id: str | None = None
     if "customer_id" in doc:

@@ -76,9 +76,9 @@ class VoiceDomain:
         self.config = config
         self.histograms: tuple[HistogramSpec, ...] = wait_histograms(config.wait_bounds_ms())
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
-        return decode_contact(doc, etype.type, etype.kind, event_id, ts_ms, etype.key)
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
+        return decode_contact(doc, etype.type, etype.kind, event_id, ts_ms, etype.key, plain)
 
     def new_state(self, ctx: Context) -> ContactTracker:
         work = AgentWork(ctx, self.config.per_agent, self.config.derive_agent_activity)

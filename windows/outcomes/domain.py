@@ -43,8 +43,8 @@ class OutcomeDomain:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
         return decode_outcome(doc, etype.type, etype.kind, event_id, ts_ms)
 
     def new_state(self, ctx: Context) -> TrackedState:

@@ -52,8 +52,8 @@ class TicketDomain:
         self.histograms: tuple[HistogramSpec, ...] = f.ticket_histograms(
             config.ticket_bounds_ms())
 
-    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str,
-               ts_ms: int) -> Event:
+    def decode(self, doc: dict[str, Any], etype: EventType, event_id: str, ts_ms: int,
+               plain: bool = False) -> Event:
         return decode_ticket(doc, etype.type, etype.kind, etype.fields, event_id, ts_ms)
 
     def new_state(self, ctx: Context) -> TicketState:
