@@ -61,6 +61,7 @@ from ccpulse.sources.producer import Routed, routed
 from ccpulse.sources.simulate import traffic
 from ccpulse.sources.simulation import default_queues
 from ccpulse.state.layout import partition_key, partitions_key
+from ccpulse.stream import fetch
 from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.config import EngineConfig
@@ -190,15 +191,8 @@ async def produce(bootstrap: str, prefix: str, docs: list[Doc]) -> float:
 
 async def raw_consume(bootstrap: str, prefix: str, n: int) -> float:
     """The limit: a plain consumer that reads and parses every event, nothing more."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024,
-                                fetch_max_bytes=32 * 1024 * 1024)
-    await consumer.start()
+    consumer = await _consumer_at_start(bootstrap, prefix)
     try:
-        tps = [TopicPartition(topic, p) for topic in topics_of(prefix)
-               for p in range(PARTITIONS)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
         seen = 0
         started = time.perf_counter()
         loads = orjson.loads
@@ -211,6 +205,43 @@ async def raw_consume(bootstrap: str, prefix: str, n: int) -> float:
         return n / (time.perf_counter() - started)
     finally:
         await consumer.stop()
+
+
+async def fetch_cost(bootstrap: str, prefix: str, n: int, lean: bool) -> float:
+    """CPU microseconds to fetch a record and read its offset and value, through
+    aiokafka's ``ConsumerRecord`` or fetched lean as a worker fetches (``stream.fetch``)."""
+    consumer = await _consumer_at_start(bootstrap, prefix, lean)
+    try:
+        seen = 0
+        started = time.process_time()
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=50_000)
+            for records in batch.values():
+                for record in records:
+                    _ = record.offset, record.value
+                seen += len(records)
+        return (time.process_time() - started) / n * 1e6
+    finally:
+        await consumer.stop()
+
+
+async def _consumer_at_start(bootstrap: str, prefix: str, lean: bool = False
+                             ) -> AIOKafkaConsumer:
+    options: dict[str, Any] = {}
+    if lean and fetch.install():
+        options["key_deserializer"] = fetch.key_as_is
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 * 1024 * 1024,
+                                fetch_max_bytes=32 * 1024 * 1024, **options)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for topic in topics_of(prefix) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+    except BaseException:
+        await consumer.stop()
+        raise
+    return consumer
 
 
 # -- processes ---------------------------------------------------------------------------
@@ -653,6 +684,13 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["one_worker_startup_s"] = middle["startup_s"]
         result["cpu_us_per_event"] = middle["cpu_us_per_event"]
         result["cpu_busy"] = middle["cpu_busy"]
+        say("fetching: aiokafka's records and records fetched lean, side by side")
+        costs: dict[str, list[float]] = {"aiokafka_us": [], "lean_us": []}
+        for _ in range(3):
+            for name, lean in (("aiokafka_us", False), ("lean_us", True)):
+                costs[name].append(asyncio.run(fetch_cost(run.bootstrap, "bench1", events,
+                                                          lean)))
+        result["fetch"] = {name: statistics.median(values) for name, values in costs.items()}
         say("stages: the mix folded in this process, each stage timed")
         result["stages"] = {**stages.measure(route_all(docs), REGISTRY, client, "stages",
                                              PARTITIONS),
@@ -748,6 +786,9 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
            f"{cost['validate_us']:.2f}, apply {cost['apply_us']:.2f}, publish "
            f"{cost['publish_us']:.2f} (in process; the raw consumer's whole cost "
            f"{cost['raw_us']:.2f})")
+    fetched = result["fetch"]
+    yield (f"{'fetch_us_per_record':>26}: {fetched['lean_us']:.2f} as a worker fetches, "
+           f"{fetched['aiokafka_us']:.2f} through aiokafka's records (CPU, in process)")
     for name, part in result["workloads"].items():
         if not part["events"]:
             yield f"  {name}: no events"

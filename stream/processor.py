@@ -52,12 +52,9 @@ log = logging.getLogger(__name__)
 
 
 class RecordLike(Protocol):
-    """What the processor reads of a consumed record (aiokafka's ConsumerRecord has it)."""
+    """What the processor reads of a consumed record (aiokafka's records have it, as
+    fetched and as ``ConsumerRecord``); its topic and partition are its batch's."""
 
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
     @property
     def offset(self) -> int: ...
     @property
@@ -77,8 +74,8 @@ class Record:
 
 class PackEntry:
     """One event of a pack, read as a record of its own (for its dead letter): the pack's
-    topic, partition, offset and key, and the event's own bytes (the pack's, for an event
-    nested too deep to write again)."""
+    offset and key, and the event's own bytes (the pack's, for an event nested too deep
+    to write again)."""
 
     __slots__ = ("doc", "index", "record")
 
@@ -86,14 +83,6 @@ class PackEntry:
         self.record = record
         self.index = index  # in the pack
         self.doc = doc
-
-    @property
-    def topic(self) -> str:
-        return self.record.topic
-
-    @property
-    def partition(self) -> int:
-        return self.record.partition
 
     @property
     def offset(self) -> int:
@@ -113,6 +102,8 @@ class PackEntry:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
+    topic: str
+    partition: int
     record: RecordLike
     reason: str
     detail: str
@@ -145,7 +136,10 @@ class Taken:
     """A partition's records of one batch as the event-time guard lets them through:
     the events to apply with their records, and the dead letters of those refused."""
 
-    def __init__(self, state: PartitionState, sent_up_to: int) -> None:
+    def __init__(self, topic: str, partition: int, state: PartitionState,
+                 sent_up_to: int) -> None:
+        self.topic = topic
+        self.partition = partition
         self.state = state
         self.sent_up_to = sent_up_to  # dead letters up to here went out before
         self.dead: list[DeadLetter] = []
@@ -179,7 +173,8 @@ class Taken:
             return
         self.state.reject(outcome.reason)
         if offset > self.sent_up_to:
-            self.dead.append(DeadLetter(source, outcome.reason, outcome.detail))
+            self.dead.append(DeadLetter(self.topic, self.partition, source, outcome.reason,
+                                        outcome.detail))
 
 
 @dataclass(frozen=True)
@@ -295,7 +290,7 @@ class Processor:
         wall_ms = self._wall.now_ms()
         for (topic, partition), records in batch.items():
             pid = f"{topic}:{partition}"
-            if not self._fold_partition(pid, records, wall_ms, out):
+            if not self._fold_partition(topic, partition, pid, records, wall_ms, out):
                 out.resume.append(pid)
         return out
 
@@ -349,8 +344,8 @@ class Processor:
                 outcome.outcomes[index] = Rejected("processing_error", error)
         return outcome
 
-    def _fold_partition(self, pid: str, records: Sequence[RecordLike], wall_ms: int,
-                        out: Folded) -> bool:
+    def _fold_partition(self, topic: str, partition: int, pid: str,
+                        records: Sequence[RecordLike], wall_ms: int, out: Folded) -> bool:
         """Fold one partition's records; False if one raised (the partition was dropped) or
         if they do not start where the partition's state ends (it is to be consumed again
         from there)."""
@@ -359,7 +354,7 @@ class Processor:
             return False
         guard = self._guards.get(pid)
         # dead letters and derived events up to here went out before
-        taken = Taken(state, max(self._published[pid], self._sent.get(pid, -1)))
+        taken = Taken(topic, partition, state, max(self._published[pid], self._sent.get(pid, -1)))
         skip_up_to = state.offset
         if guard is not None and guard.held:
             skip_up_to = guard.held[-1].item[0].offset  # offered already, still held
@@ -407,7 +402,8 @@ class Processor:
             return False
         for i, reason in rejected:
             if sources[i].offset > sent_up_to:
-                dead.append(DeadLetter(sources[i], reason, describe(reason, events[i])))
+                dead.append(DeadLetter(topic, partition, sources[i], reason,
+                                       describe(reason, events[i])))
         outbox = state.ctx.outbox
         for position, derived in outbox:
             if position < 0 or sources[position].offset > sent_up_to:

@@ -35,6 +35,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLarge
 from ccpulse.errors import Backoff
 from ccpulse.runtime import tune_gc
 from ccpulse.state.connect import UNAVAILABLE
+from ccpulse.stream import fetch
 from ccpulse.stream.batches import BatchSender
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import DEAD_LETTER_MAX_BYTES, TRUNCATED_DEAD_LETTER_BYTES
@@ -124,6 +125,7 @@ class FoldWorker:
         await self.web.start()
         kafka = self.config.kafka
         options = kafka.client_options()
+        fetch.install()
         while not self._stopping:
             self.producer = AIOKafkaProducer(**options, linger_ms=5, max_batch_size=256 << 10,
                                              max_request_size=DEAD_LETTER_MAX_BYTES + (64 << 10))
@@ -133,6 +135,7 @@ class FoldWorker:
                 group_instance_id=self.config.instance_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                key_deserializer=fetch.key_as_is,  # records fetched lean (see stream.fetch)
                 max_partition_fetch_bytes=4 * 1024 * 1024,
                 fetch_max_bytes=32 * 1024 * 1024,
                 fetch_max_wait_ms=round(self.config.batch_within_s * 1000),
@@ -376,8 +379,8 @@ class FoldWorker:
         rec = item.record
         value = rec.value
         headers = [("reason", item.reason.encode()), ("detail", item.detail.encode()),
-                   ("source", f"{rec.topic}:{rec.partition}:{rec.offset}".encode()),
-                   ("topic", rec.topic.encode()), ("partition", str(rec.partition).encode()),
+                   ("source", f"{item.topic}:{item.partition}:{rec.offset}".encode()),
+                   ("topic", item.topic.encode()), ("partition", str(item.partition).encode()),
                    ("offset", str(rec.offset).encode())]
         if isinstance(rec, PackEntry):  # one event of a pack: its own bytes
             headers.append(("entry", str(rec.index).encode()))

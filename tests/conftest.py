@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import settings
 
 from ccpulse.devtools.embedded import Service, start_broker, start_redis
 from ccpulse.native import MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# no deadline per example: speed is measured by the bench, and a loaded CI machine
+# would otherwise fail a correct property now and then
+settings.register_profile("ccpulse", deadline=None)
+settings.load_profile("ccpulse")
 
 
 def pytest_configure(config: pytest.Config) -> None:

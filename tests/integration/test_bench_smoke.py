@@ -40,6 +40,8 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     assert cost["derived_per_event"] >= 0  # (4,000 events: hardly a contact answered yet)
     assert cost["fold_and_publish_us"] == pytest.approx(
         cost["parse_us"] + cost["validate_us"] + cost["apply_us"] + cost["publish_us"])
+    assert set(result["fetch"]) == {"aiokafka_us", "lean_us"}
+    assert all(cost > 0 for cost in result["fetch"].values())
     parts = result["workloads"]
     mixes = ("mix_without_derivation", "mix_without_per_agent", "mix_without_either")
     assert set(parts) == {"voice", "chats", "agents", *mixes}

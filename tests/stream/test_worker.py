@@ -131,7 +131,12 @@ def test_a_record_that_raises_goes_to_the_dead_letter_topic_and_the_rest_goes_on
     dead = asyncio.run(fold_all(worker, config, client, values))
     boom_letters = [d for d in dead if dict(d.headers)["reason"] == b"processing_error"]
     assert [d.value for d in boom_letters] == [boom]
-    assert b"RuntimeError: a bug" in dict(boom_letters[0].headers)["detail"]
+    headers = dict(boom_letters[0].headers)
+    assert b"RuntimeError: a bug" in headers["detail"]
+    topic = config.topics.name("calls")  # where it came from: its batch's topic and partition
+    assert (headers["topic"], headers["partition"], headers["offset"]) == (topic.encode(), b"0",
+                                                                         b"20")
+    assert headers["source"] == f"{topic}:0:20".encode()
     published = meta(client, config)
     assert published["rejected:processing_error"] == 1
     assert "half_done" not in published
