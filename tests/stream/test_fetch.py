@@ -139,9 +139,9 @@ def test_an_aiokafka_without_what_the_hook_reads_is_left_as_it_is(
 
 
 # -- against the real broker ---------------------------------------------------------------
-async def fill(bootstrap: str, count: int) -> str:
+async def fill(bootstrap: str, count: int, compression: str | None = None) -> str:
     """A topic of ``count`` records in many record batches of uneven sizes, with keys and
-    values of every kind (none, empty, binary)."""
+    values of every kind (none, empty, binary), compressed as ``compression`` says."""
     topic = f"lean{next(_names)}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -150,7 +150,7 @@ async def fill(bootstrap: str, count: int) -> str:
     finally:
         await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=2 << 10,
-                                linger_ms=2)
+                                linger_ms=2, compression_type=compression)
     await producer.start()
     try:
         sent = []
@@ -197,12 +197,13 @@ async def read(bootstrap: str, topic: str, lean: bool, max_records: int, starts:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("max_records", [1, 7, 100_000])
+@pytest.mark.parametrize(("max_records", "compression"),
+                         [(1, None), (7, None), (100_000, None), (7, "gzip")])
 def test_a_marked_consumer_reads_what_aiokafka_reads_without_its_record_objects(
-        broker: Service, max_records: int) -> None:
+        broker: Service, max_records: int, compression: str | None) -> None:
     assert fetch.install()
     bootstrap = f"127.0.0.1:{broker.port}"
-    topic = asyncio.run(fill(bootstrap, 200 * PARTITIONS))
+    topic = asyncio.run(fill(bootstrap, 200 * PARTITIONS, compression))
     starts = {0: 0, 1: 37, 2: 151}  # two of them inside a record batch
     plain, plain_kinds = asyncio.run(read(bootstrap, topic, False, max_records, starts, 200))
     lean, lean_kinds = asyncio.run(read(bootstrap, topic, True, max_records, starts, 200))
