@@ -61,6 +61,7 @@ MODULES = (
     "ccpulse.windows.tickets.lifecycle",
     "ccpulse.windows.tickets.sla",
     "ccpulse.state.codec",
+    "ccpulse.stream.batches",
     "ccpulse.stream.codec",
     "ccpulse.stream.processor",
 )

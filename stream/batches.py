@@ -28,24 +28,47 @@ MAX_CACHED_KEYS: Final = 100_000
 MAX_PACK_BYTES: Final = 128 << 10  # a larger pack is split (an event that large goes alone)
 
 
+class Packer:
+    """Splits events into packs, learning how many fit: each pack is written once at the
+    length the events' sizes so far suggest, and again (shorter) only if it came out
+    too large. (Halving a list until it fits wrote every event once per halving.)"""
+
+    def __init__(self, max_events: int = MAX_PACK_EVENTS, max_bytes: int = MAX_PACK_BYTES) -> None:
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self.size = max_events  # events per pack, as learned
+
+    def packs(self, events: list[dict[str, Any]]) -> Iterator[bytes]:
+        """The events as JSON lists, in order: each at most ``max_events`` long and at
+        most ``max_bytes`` large (or holding one event)."""
+        start = 0
+        while start < len(events):
+            part = events[start:start + self.size]
+            value = orjson.dumps(part)
+            fits = len(value) <= self.max_bytes
+            if fits or len(part) == 1:
+                yield value
+                start += len(part)
+            # as many events as nine tenths of the limit holds at this pack's bytes per
+            # event (a smaller pack, if it did not fit, so that this loop ends)
+            estimate = len(part) * self.max_bytes * 9 // (10 * max(len(value), 1))
+            if fits:
+                if len(part) == self.size:  # a full pack: its size may grow
+                    self.size = max(self.size, min(self.max_events, estimate))
+            elif len(part) > 1:
+                self.size = max(1, min(len(part) - 1, estimate))
+
+
 def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
           max_bytes: int = MAX_PACK_BYTES) -> Iterator[bytes]:
-    """The events as JSON lists, in order: each at most ``max_events`` long and about
-    ``max_bytes`` large (split in halves until it is, or holds one event)."""
-    for start in range(0, len(events), max_events):
-        part = events[start:start + max_events]
-        value = orjson.dumps(part)
-        if len(value) <= max_bytes or len(part) == 1:
-            yield value
-            continue
-        half = len(part) // 2
-        yield from packs(part[:half], max_events, max_bytes)
-        yield from packs(part[half:], max_events, max_bytes)
+    """The events as JSON lists, in order, within the limits (see :class:`Packer`)."""
+    return Packer(max_events, max_bytes).packs(events)
 
 
 class BatchSender:
     def __init__(self) -> None:
         self._hashes: dict[str, int] = {}  # key -> its positive murmur2 hash
+        self._packer = Packer()
 
     def _hash(self, key: str) -> int:
         known = self._hashes.get(key)
@@ -62,6 +85,7 @@ class BatchSender:
         when the broker has acknowledged it)."""
         partitions: dict[str, tuple[str, list[int]]] = {}  # topic -> (its name, partitions)
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        hashes = self._hashes
         for event in events:
             known = partitions.get(event.topic)
             if known is None:
@@ -69,7 +93,11 @@ class BatchSender:
                 known = partitions[event.topic] = (
                     name, sorted(await producer.partitions_for(name)))
             name, numbers = known
-            target = (name, numbers[self._hash(event.key) % len(numbers)])
+            key = event.key
+            hashed = hashes.get(key)
+            if hashed is None:
+                hashed = self._hash(key)
+            target = (name, numbers[hashed % len(numbers)])
             group = groups.get(target)
             if group is None:
                 group = groups[target] = []
@@ -77,7 +105,7 @@ class BatchSender:
         futures = []
         for (topic, partition), docs in groups.items():
             batch = producer.create_batch()
-            for value in packs(docs):
+            for value in self._packer.packs(docs):
                 if batch.append(key=None, value=value, timestamp=None) is None:  # full
                     futures.append(await producer.send_batch(batch, topic, partition=partition))
                     batch = producer.create_batch()

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccpulse.devtools.embedded import Service
-from ccpulse.stream.batches import BatchSender, packs
+from ccpulse.stream.batches import BatchSender, Packer, packs
 from ccpulse.windows.domain import Derived
 
 _names = itertools.count()
@@ -31,6 +31,21 @@ def test_packs_hold_every_event_once_in_order_within_their_limits(
     for pack in out:
         assert 1 <= len(pack) <= max_events
         assert len(pack) == 1 or len(orjson.dumps(pack)) <= max_bytes
+
+
+@given(count=st.integers(1, 3_000), pad=st.integers(0, 400),
+       max_bytes=st.integers(2_000, 60_000))
+def test_packs_of_like_events_come_out_nearly_full(count: int, pad: int, max_bytes: int) -> None:
+    """A packer learns how many events fit: every pack but the last falls short of four
+    fifths of the limit by less than one event, and a second call packs as full."""
+    events = [{"event_id": f"e-{i:06d}", "pad": "x" * pad} for i in range(count)]
+    event_bytes = len(orjson.dumps(events[0])) + 1  # with its comma
+    packer = Packer(max_events=10_000, max_bytes=max_bytes)
+    for _ in range(2):
+        out = list(packer.packs(events))
+        assert [event for value in out for event in orjson.loads(value)] == events
+        for value in out[:-1]:
+            assert 0.8 * max_bytes - event_bytes < len(value) <= max_bytes
 
 
 async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
