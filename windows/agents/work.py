@@ -17,6 +17,9 @@ from ccpulse.windows.families import canonical
 AGENTS_TOPIC: Final = "agents"
 ASSIGNED: Final = "assigned"
 RELEASED: Final = "released"
+MAX_DERIVED_ID_LENGTH: Final = 200
+_TYPES: Final = {ASSIGNED: "agent.assigned", RELEASED: "agent.released"}
+_SUFFIXES: Final = {ASSIGNED: "~assigned", RELEASED: "~released"}
 
 
 class AgentWork:
@@ -45,7 +48,9 @@ class AgentWork:
         derived from the source event's, so a copy sent again is dropped there."""
         if not self.derive:
             return
+        event_id = source_event_id + _SUFFIXES[kind]
+        if len(event_id) > MAX_DERIVED_ID_LENGTH:
+            event_id = event_id[:MAX_DERIVED_ID_LENGTH]
         self.ctx.emit(AGENTS_TOPIC, agent, {
-            "event_id": f"{source_event_id}~{kind}"[:200], "type": f"agent.{kind}",
-            "ts": ts_ms, "agent_id": agent, "contact_id": contact_id, "queue": queue,
-            "channel": channel})
+            "event_id": event_id, "type": _TYPES[kind], "ts": ts_ms, "agent_id": agent,
+            "contact_id": contact_id, "queue": queue, "channel": channel})
