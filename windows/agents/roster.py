@@ -387,13 +387,16 @@ class Roster:
                         values[i] = values[i] + amount
         end = self.accrued_ms
         for series, starts in self._owed_from.items():
-            t = min(starts)
-            running = [0] * len(starts[t])
+            points = sorted(starts)  # one sweep: each start's rates join the sum once
+            running = [0] * TIME_FIELDS
+            k = 0
+            t = points[0]
             while t < end:
-                step_end = min(end, t - t % BUCKET_MS + BUCKET_MS)
-                for start in [s for s in starts if s <= t]:
-                    for i, rate in enumerate(starts.pop(start)):
+                while k < len(points) and points[k] <= t:
+                    for i, rate in enumerate(starts[points[k]]):
                         running[i] = running[i] + rate
+                    k += 1
+                step_end = min(end, t - t % BUCKET_MS + BUCKET_MS)
                 self._add([(series, running)], t, step_end - t)
                 t = step_end
         self._owed_pieces.clear()
