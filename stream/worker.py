@@ -272,13 +272,13 @@ class FoldWorker:
             folded = self.processor.fold(batch)
             await self._send(folded.dead, folded.derived)
             self.processor.sent(folded)
-            # catching up (a full batch, or a batch's worth more waiting): publish once a
-            # second, not per batch; but a batch that sent dead letters is saved now, so
-            # that a crash cannot make them be sent again (derived events are recognised
-            # downstream anyway)
+            # catching up (a full batch, or a batch's worth more waiting in the partitions
+            # owned): publish once a second, not per batch; but a batch that sent dead
+            # letters is saved now, so that a crash cannot make them be sent again
+            # (derived events are recognised downstream anyway)
             size = self.config.batch_size
             catching_up = (sum(len(records) for records in batch.values()) >= size
-                           or self._waiting(batch) >= size)
+                           or self._waiting() >= size)
             hold = catching_up and not folded.dead
             pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0)
             await self.settle()
@@ -290,10 +290,20 @@ class FoldWorker:
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.held.set(self.processor.held())
 
-    def _waiting(self, batch: Batch) -> int:
-        """Records in the batch's partitions after the batch, by the high-water marks the
-        broker last reported."""
-        return waiting(batch, self.highwater)
+    def _waiting(self) -> int:
+        """Records not yet folded in the partitions owned, by the high-water marks the
+        broker last reported (a catch-up fetches one or two partitions at a time: the
+        batch's own partitions may well be read to their end while others wait)."""
+        consumer = self.consumer
+        if consumer is None:
+            return 0
+        states = self.processor.states
+        next_offsets: dict[tuple[str, int], int] = {}
+        for tp in consumer.assignment():
+            state = states.get(pid_of(tp))
+            if state is not None:
+                next_offsets[(tp.topic, tp.partition)] = state.offset + 1
+        return waiting(next_offsets, self.highwater)
 
     def highwater(self, topic: str, partition: int) -> int | None:
         """The partition's high-water mark as the broker last reported it (None: not
@@ -398,12 +408,14 @@ class FoldWorker:
             return await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES)
 
 
-def waiting(batch: Batch, highwater: Callable[[str, int], int | None]) -> int:
-    """How many records follow the batch's last in each of its partitions, given each
-    partition's high-water mark (the offset after its newest record; None: not known)."""
+def waiting(next_offsets: Mapping[tuple[str, int], int],
+            highwater: Callable[[str, int], int | None]) -> int:
+    """How many records the broker holds from each partition's next offset to fold on,
+    given each partition's high-water mark (the offset after its newest record; None: not
+    known)."""
     total = 0
-    for (topic, partition), records in batch.items():
+    for (topic, partition), next_offset in next_offsets.items():
         mark = highwater(topic, partition)
-        if records and mark is not None:
-            total += max(0, mark - records[-1].offset - 1)
+        if mark is not None:
+            total += max(0, mark - next_offset)
     return total

@@ -22,7 +22,7 @@ from ccpulse.state.connect import RedisConfig
 from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
-from ccpulse.stream.processor import Processor, Record
+from ccpulse.stream.processor import Processor
 from ccpulse.stream.topics import ensure_all
 from ccpulse.stream.worker import Fatal, FoldWorker, waiting
 from ccpulse.windows.agents.domain import AgentsDomain
@@ -200,15 +200,58 @@ def test_a_partition_not_assigned_has_no_high_water_mark_rather_than_an_error(
     assert asyncio.run(scenario()) == (len(values), None)
     assert worker.highwater(config.topics.name("calls"), 0) is None  # stopped: no consumer
 
-def test_the_records_waiting_after_a_batch_are_counted_from_each_partitions_high_water_mark(
-        ) -> None:
-    def records(first: int, last: int) -> list[Record]:
-        return [Record("calls", 0, offset, None, b"{}") for offset in range(first, last + 1)]
+@pytest.mark.integration
+def test_a_worker_counts_what_waits_in_every_partition_it_owns_not_only_the_batchs(
+        broker: Service, redis_server: Service) -> None:
+    """A catch-up fetches a partition or two at a time: the batch's own partitions can be
+    read to their end while others wait. What waits is counted over every partition
+    owned, so that the worker knows it is catching up."""
+    worker, config, _ = worker_for(broker, redis_server)  # batches of 7
+    values = script(5, 12)[:40]
+    seen: list[tuple[int, int]] = []  # (what the worker says waits, what does), per batch
+    fold_and_save = worker.fold_and_save
 
-    batch = {("calls", 0): records(0, 9), ("calls", 1): records(5, 7), ("agents", 0): [],
-             ("agents", 1): records(3, 3)}
-    marks = {("calls", 0): 10, ("calls", 1): 20, ("agents", 0): 50, ("agents", 1): None}
-    # calls 0 is read to its end; calls 1 has offsets 8 to 19 to come; a partition with no
-    # record in the batch, or whose mark is not known yet, counts for nothing
-    assert waiting(batch, lambda topic, partition: marks[(topic, partition)]) == 12
+    async def dispatch(batch: dict[tuple[str, int], list[Any]]) -> None:
+        await fold_and_save(batch)
+        folded_count = sum(state.offset + 1 for state in worker.processor.states.values())
+        seen.append((worker._waiting(), 2 * len(values) - folded_count))
+
+    worker.dispatch = dispatch
+
+    async def scenario() -> None:
+        await ensure_all(config.kafka, config.topics, REGISTRY.topics(), config.partitions)
+        producer = AIOKafkaProducer(bootstrap_servers=config.kafka.servers())
+        await producer.start()
+        try:
+            for partition in (0, 1):
+                for value in values:
+                    await producer.send(config.topics.name("calls"), value, partition=partition)
+            await producer.flush()
+        finally:
+            await producer.stop()
+        await worker.start()
+        task = asyncio.create_task(worker.run())
+        try:
+            async with asyncio.timeout(60):
+                while not seen or seen[-1][1] > 0:
+                    await asyncio.sleep(0.1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await worker.stop()
+
+    asyncio.run(scenario())
+    assert seen[0] == (2 * len(values) - 7, 2 * len(values) - 7)  # one batch of 7 folded
+    assert all(said == waits for said, waits in seen)
+
+
+def test_the_records_waiting_are_counted_from_each_partitions_next_offset_to_its_high_water_mark(
+        ) -> None:
+    next_offsets = {("calls", 0): 10, ("calls", 1): 8, ("agents", 0): 0, ("agents", 1): 4,
+                    ("chats", 0): 30}
+    marks = {("calls", 0): 10, ("calls", 1): 20, ("agents", 0): 50, ("agents", 1): None,
+             ("chats", 0): 25}
+    # calls 0 is folded to its end; calls 1 has offsets 8 to 19 to come, agents 0 all of
+    # its 50; a mark not known yet, or behind what is folded, counts for nothing
+    assert waiting(next_offsets, lambda topic, partition: marks[(topic, partition)]) == 62
     assert waiting({}, lambda topic, partition: 100) == 0
