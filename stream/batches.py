@@ -31,7 +31,7 @@ MAX_PACK_BYTES: Final = 128 << 10  # a larger pack is split (an event that large
 class Packer:
     """Splits events into packs, learning how many fit: each pack is written once at the
     length the events' sizes so far suggest, and again (shorter) only if it came out
-    too large. (Halving a list until it fits wrote every event once per halving.)"""
+    too large, so that each event's JSON is written about once."""
 
     def __init__(self, max_events: int = MAX_PACK_EVENTS, max_bytes: int = MAX_PACK_BYTES) -> None:
         self.max_events = max_events
