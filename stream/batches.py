@@ -85,7 +85,6 @@ class BatchSender:
         when the broker has acknowledged it)."""
         partitions: dict[str, tuple[str, list[int]]] = {}  # topic -> (its name, partitions)
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        hashes = self._hashes
         for event in events:
             known = partitions.get(event.topic)
             if known is None:
@@ -93,11 +92,7 @@ class BatchSender:
                 known = partitions[event.topic] = (
                     name, sorted(await producer.partitions_for(name)))
             name, numbers = known
-            key = event.key
-            hashed = hashes.get(key)
-            if hashed is None:
-                hashed = self._hash(key)
-            target = (name, numbers[hashed % len(numbers)])
+            target = (name, numbers[self._hash(event.key) % len(numbers)])
             group = groups.get(target)
             if group is None:
                 group = groups[target] = []
