@@ -1,16 +1,16 @@
 """Encoding partition state for Redis, and reading it back through its stored schema.
 
-Writes travel as one JSON document per section, ``[[field, value, field, value,
-...], [field to delete, ...]]``, that the save script decodes, so the client packs
-a handful of arguments however many fields changed. Reads interpret a
+Writes travel as one argument per section (its fields and values, then the fields
+to delete, one per line; see ``section``) that the save script splits, so the client
+packs a handful of arguments however many fields changed. Reads interpret a
 partition's vectors and records by the field names its ``schema`` section gives,
 and name what they cannot read instead of guessing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 from orjson import dumps
@@ -22,9 +22,19 @@ from ccpulse.windows.histograms import Histogram, HistogramKey
 from ccpulse.windows.store import Write
 
 Raw = Mapping[bytes, bytes]
+K = TypeVar("K")
 
 
 # -- writing -------------------------------------------------------------------------
+# A section is its fields and values, a NUL, then the fields to delete, each part ended
+# by a newline: ``f1 \n v1 \n f2 \n v2 \n \0 \n f3 \n`` (spaces added).
+# Fields and values are compact JSON (or, in ``meta`` and ``schema``, names and numbers
+# this code writes), which never hold a raw newline or NUL, so the save script splits a
+# section with plain string searches and the values travel as written, not quoted again.
+SEPARATOR = b"\n"
+DELETIONS = b"\0"
+
+
 def save_arguments(write: Write, reset: bool = False) -> list[Any]:
     """The save script's arguments (see ``ccpulse.state.redis_store``)."""
     published, checkpoint = write.published, write.checkpoint
@@ -34,57 +44,68 @@ def save_arguments(write: Write, reset: bool = False) -> list[Any]:
     schema = published.schema or {}
     args: list[Any] = [
         str(write.expected_offset), write.partition_id, flags,
-        section(((k, str(v)) for k, v in meta.items()), ()),
-        section(((k, _json(v)) for k, v in schema.items()), ()),
-        section(*split((_total_field(k), v) for k, v in published.totals.items())),
-        section(((_json(k), _json(h.stored())) for k, h in published.histograms.items()), ()),
-        section(*split((_json(k), v) for k, v in published.live.items())),
+        section([part for k, v in meta.items() for part in (_name(k), str(v).encode())], []),
+        section([part for k, v in schema.items() for part in (_name(k), dumps(v))], []),
+        section(*split(published.totals, _total_field)),
+        section([part for k, h in published.histograms.items()
+                 for part in (dumps(k), dumps(h.stored()))], []),
+        section(*split(published.live, dumps)),
     ]
     if checkpoint is None:
         return [*args, "", "", ""]
-    return [*args, "1",
-            section(*split((_bucket_field(k), v) for k, v in checkpoint.buckets.items())),
-            section(*split((_json(k), v) for k, v in checkpoint.records.items()))]
+    return [*args, "1", section(*split(checkpoint.buckets, _bucket_field)),
+            section(*split(checkpoint.records, dumps))]
 
 
-def _json(value: Any) -> str:
-    return dumps(value).decode()  # a name of this module: cheaper than orjson's attribute
+def _name(name: str) -> bytes:
+    """A field name of ``meta`` or ``schema``, which a newline or NUL would break."""
+    raw = name.encode()
+    if SEPARATOR in raw or DELETIONS in raw:
+        raise ValueError(f"{name!r} cannot be a field name: it holds a newline or NUL")
+    return raw
 
 
-_TOTAL_FIELDS: dict[TotalKey, str] = {}  # the same totals are written batch after batch
+_TOTAL_FIELDS: dict[TotalKey, bytes] = {}  # the same totals are written batch after batch
 MAX_CACHED_FIELDS = 200_000
 
 
-def _total_field(key: TotalKey) -> str:
+def _total_field(key: TotalKey) -> bytes:
     field = _TOTAL_FIELDS.get(key)
     if field is None:
         window, series = key
-        field = _json([window, *series])
+        field = dumps([window, *series])
         if len(_TOTAL_FIELDS) >= MAX_CACHED_FIELDS:
             _TOTAL_FIELDS.clear()
         _TOTAL_FIELDS[key] = field
     return field
 
 
-def _bucket_field(key: BucketKey) -> str:
+def _bucket_field(key: BucketKey) -> bytes:
     granularity, series, start = key
-    return _json([granularity, start, *series])
+    return dumps([granularity, start, *series])
 
 
-def split(items: Iterable[tuple[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
-    to_set: list[tuple[str, str]] = []
-    to_del: list[str] = []
-    for field, value in items:
+def split(entries: Mapping[K, Any], field_of: Callable[[K], bytes]
+          ) -> tuple[list[bytes], list[bytes]]:
+    """The entries as fields and values to set (flat) and fields to delete (``None``)."""
+    to_set: list[bytes] = []
+    to_del: list[bytes] = []
+    for key, value in entries.items():
         if value is None:
-            to_del.append(field)
+            to_del.append(field_of(key))
         else:
-            to_set.append((field, _json(value)))
+            to_set.append(field_of(key))
+            to_set.append(dumps(value))
     return to_set, to_del
 
 
-def section(to_set: Iterable[tuple[str, str]], to_del: Iterable[str]) -> bytes:
-    flat = [part for pair in to_set for part in pair]
-    return dumps([flat, list(to_del)])
+def section(to_set: list[bytes], to_del: list[bytes]) -> bytes:
+    """Fields and values (flat), and fields to delete, as the save script reads them."""
+    parts = to_set
+    parts.append(DELETIONS)
+    parts.extend(to_del)
+    parts.append(b"")
+    return SEPARATOR.join(parts)
 
 
 # -- reading -----------------------------------------------------------------------

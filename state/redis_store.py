@@ -37,9 +37,19 @@ SAVE_SCRIPT = """
 local current = redis.call('HGET', KEYS[1], 'offset')
 if not current then current = '-1' end
 if current ~= ARGV[1] then return current end
+local function lines(doc, from, to)
+  local out, n, i = {}, 0, from
+  while i < to do
+    local j = string.find(doc, '\\n', i, true)
+    n = n + 1
+    out[n] = string.sub(doc, i, j - 1)
+    i = j + 1
+  end
+  return out
+end
 local function apply(key, doc)
-  local section = cjson.decode(doc)
-  local pairs_, deletions = section[1], section[2]
+  local nul = string.find(doc, '\\0', 1, true)
+  local pairs_, deletions = lines(doc, 1, nul), lines(doc, nul + 2, #doc + 1)
   local n = #pairs_
   local i = 1
   while i <= n do

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,3 +81,16 @@ def test_a_total_set_and_one_deleted_in_one_write(redis_client: redis.Redis) -> 
     assert store.save([write(0, {}, totals={a: None, b: [5, 6]})]) == [True]
     assert stored(redis_client, "totals", "totals") == {
         orjson.dumps(["5m", "contact", "billing", "chat"]): b"[5,6]"}
+
+
+def test_a_counter_name_that_would_break_a_section_is_refused(
+        redis_client: redis.Redis) -> None:
+    """Names in ``meta`` travel as they are: one holding a newline or NUL would split
+    into two fields, so the write is refused before it reaches Redis."""
+    store = RedisStore(redis_client, REGISTRY, "names")
+    for name in ("rejected:a\nb", "rejected:a\0b"):
+        bad = write(-1, {})
+        bad.published.counters[name] = 1
+        with pytest.raises(ValueError, match="cannot be a field name"):
+            store.save([bad])
+    assert stored(redis_client, "names", "meta") == {}
