@@ -41,20 +41,61 @@ def save_arguments(write: Write, reset: bool = False) -> list[Any]:
     meta: dict[str, Any] = {**published.counters, **write.extra_meta, "layout": LAYOUT_VERSION,
                             "offset": published.offset, "now_ms": published.now_ms}
     flags = ("c" if published.complete else "") + ("r" if reset else "")
-    schema = published.schema or {}
+    meta_section, schema_section, histograms = Section(), Section(), Section()
+    for name, value in meta.items():
+        meta_section.set(_name(name), str(value).encode())
+    for name, value in (published.schema or {}).items():
+        schema_section.set(_name(name), dumps(value))
+    for key, histogram in published.histograms.items():
+        histograms.set(dumps(key), dumps(histogram.stored()))
     args: list[Any] = [
-        str(write.expected_offset), write.partition_id, flags,
-        section([part for k, v in meta.items() for part in (_name(k), str(v).encode())], []),
-        section([part for k, v in schema.items() for part in (_name(k), dumps(v))], []),
-        section(*split(published.totals, _total_field)),
-        section([part for k, h in published.histograms.items()
-                 for part in (dumps(k), dumps(h.stored()))], []),
-        section(*split(published.live, dumps)),
+        str(write.expected_offset), write.partition_id, flags, meta_section.encode(),
+        schema_section.encode(), Section.of(published.totals, _total_field),
+        histograms.encode(), Section.of(published.live, dumps),
     ]
     if checkpoint is None:
         return [*args, "", "", ""]
-    return [*args, "1", section(*split(checkpoint.buckets, _bucket_field)),
-            section(*split(checkpoint.records, dumps))]
+    return [*args, "1", Section.of(checkpoint.buckets, _bucket_field),
+            Section.of(checkpoint.records, dumps)]
+
+
+class Section:
+    """One section as it is written: the fields and values to set, and the fields to
+    delete, each written into one buffer as it comes (the bytes ``orjson.dumps`` returns
+    keep the room it wrote them in, a few kilobytes each: they are not kept)."""
+
+    __slots__ = ("deleted", "written")
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.deleted = bytearray()
+
+    def set(self, field: bytes, value: bytes) -> None:
+        written = self.written
+        written += field
+        written += SEPARATOR
+        written += value
+        written += SEPARATOR
+
+    def delete(self, field: bytes) -> None:
+        deleted = self.deleted
+        deleted += field
+        deleted += SEPARATOR
+
+    def encode(self) -> bytes:
+        return b"".join((self.written, DELETIONS, SEPARATOR, self.deleted))
+
+    @staticmethod
+    def of(entries: Mapping[K, Any], field_of: Callable[[K], bytes]) -> bytes:
+        """The section of ``entries``: each key's field set to its value as JSON, or
+        deleted where the value is ``None``."""
+        section = Section()
+        for key, value in entries.items():
+            if value is None:
+                section.delete(field_of(key))
+            else:
+                section.set(field_of(key), dumps(value))
+        return section.encode()
 
 
 def _name(name: str) -> bytes:
@@ -73,7 +114,7 @@ def _total_field(key: TotalKey) -> bytes:
     field = _TOTAL_FIELDS.get(key)
     if field is None:
         window, series = key
-        field = dumps([window, *series])
+        field = memoryview(dumps([window, *series])).tobytes()  # (kept: its own size)
         if len(_TOTAL_FIELDS) >= MAX_CACHED_FIELDS:
             _TOTAL_FIELDS.clear()
         _TOTAL_FIELDS[key] = field
@@ -83,29 +124,6 @@ def _total_field(key: TotalKey) -> bytes:
 def _bucket_field(key: BucketKey) -> bytes:
     granularity, series, start = key
     return dumps([granularity, start, *series])
-
-
-def split(entries: Mapping[K, Any], field_of: Callable[[K], bytes]
-          ) -> tuple[list[bytes], list[bytes]]:
-    """The entries as fields and values to set (flat) and fields to delete (``None``)."""
-    to_set: list[bytes] = []
-    to_del: list[bytes] = []
-    for key, value in entries.items():
-        if value is None:
-            to_del.append(field_of(key))
-        else:
-            to_set.append(field_of(key))
-            to_set.append(dumps(value))
-    return to_set, to_del
-
-
-def section(to_set: list[bytes], to_del: list[bytes]) -> bytes:
-    """Fields and values (flat), and fields to delete, as the save script reads them."""
-    parts = to_set
-    parts.append(DELETIONS)
-    parts.extend(to_del)
-    parts.append(b"")
-    return SEPARATOR.join(parts)
 
 
 # -- reading -----------------------------------------------------------------------
