@@ -6,8 +6,8 @@ consumer in the group ``APP_ID-fold`` fetches whole batches; each is handed to
 folds it, sends its dead letters and derived events, and saves the touched
 partitions before the next batch is fetched, so no batch is in flight while the
 group rebalances. Where a partition resumes is its last checkpoint in Redis;
-partitions given up are checkpointed first. The Kafka commit that follows each
-save only keeps lag tools informed.
+partitions given up are checkpointed first. The Kafka commit of each batch's
+offsets, made while the next batch is folded, only keeps lag tools informed.
 
 Errors carry their policy:
 
@@ -23,6 +23,7 @@ Errors carry their policy:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -118,6 +119,8 @@ class FoldWorker:
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
         self._stopping = False
         self._saving: tuple[Pending, asyncio.Task[list[bool]]] | None = None
+        self._commit_due: dict[TopicPartition, int] = {}  # for the next commit
+        self._committing: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -168,10 +171,16 @@ class FoldWorker:
                                             list(self.processor.states))
                 except UNAVAILABLE as exc:
                     log.warning("could not checkpoint on the way out (%s)", exc)
+        if self.consumer is not None and self.fatal is None:
+            self._commit()  # what the last batches folded
+        await self._committed()
         await self._close_clients()
         await self.web.stop()
 
     async def _close_clients(self) -> None:
+        if self._committing is not None:
+            self._committing.cancel()  # (lag tools only)
+            self._committing = None
         for client in (self.consumer, self.producer):
             if client is not None:
                 try:
@@ -219,10 +228,37 @@ class FoldWorker:
             offsets = {tp: self.processor.states[pid_of(tp)].offset + 1 for tp in fetched
                        if pid_of(tp) in self.processor.states and tp in consumer.assignment()}
             if offsets:
-                try:
-                    await consumer.commit(offsets)
-                except KafkaError as exc:  # lag tools only; the next commit catches up
-                    log.debug("commit failed: %s", exc)
+                self._commit(offsets)
+
+    def _commit(self, offsets: dict[TopicPartition, int] | None = None) -> None:
+        """Commit the offsets folded, for lag tools, while the next batch is folded; what
+        falls due while a commit is under way goes with the next one."""
+        self._commit_due.update(offsets or {})
+        if self._commit_due and (self._committing is None or self._committing.done()):
+            due, self._commit_due = self._commit_due, {}
+            self._committing = asyncio.create_task(self._commit_now(due))
+
+    async def _commit_now(self, offsets: dict[TopicPartition, int]) -> None:
+        consumer = self.consumer
+        if consumer is None:
+            return
+        owned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
+        try:
+            if offsets:
+                await consumer.commit(offsets)
+        except KafkaError as exc:  # lag tools only; the next commit catches up
+            log.debug("commit failed: %s", exc)
+        except Exception as exc:  # (nothing waits for this task to raise)
+            log.warning("commit failed: %s: %s", type(exc).__name__, exc)
+
+    async def _committed(self, timeout_s: float = 5.0) -> None:
+        """Let the commit under way finish before the clients close (a broker that does
+        not answer in time leaves it undone: lag tools only)."""
+        committing, self._committing = self._committing, None
+        if committing is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(committing, timeout_s)
 
     def _unavailable(self, exc: BaseException) -> None:
         """What was folded but not saved is gone from memory: take it up again from Redis."""
@@ -319,6 +355,7 @@ class FoldWorker:
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what a catch-up held."""
+        self._commit()  # what fell due while a commit was under way
         if self._saving is not None and self._saving[1].done():
             async with self.lock:
                 await self.settle()

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 import redis
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ccpulse.devtools.embedded import Service, free_port
 from ccpulse.state.connect import RedisConfig
@@ -255,3 +255,25 @@ def test_the_records_waiting_are_counted_from_each_partitions_next_offset_to_its
     # its 50; a mark not known yet, or behind what is folded, counts for nothing
     assert waiting(next_offsets, lambda topic, partition: marks[(topic, partition)]) == 62
     assert waiting({}, lambda topic, partition: 100) == 0
+
+
+@pytest.mark.integration
+def test_the_offsets_folded_are_committed_for_lag_tools_up_to_the_last_batch(
+        broker: Service, redis_server: Service) -> None:
+    """Commits go out while the next batch is folded, one at a time; what falls due
+    meanwhile goes with the next one, and a stop commits what the last batches folded."""
+    worker, config, client = worker_for(broker, redis_server)  # batches of 7
+    values = script(7, 12)[:61]
+
+    async def scenario() -> int | None:
+        async with folded(worker, config, client, values):
+            pass
+        consumer = AIOKafkaConsumer(bootstrap_servers=config.kafka.servers(),
+                                    group_id=config.group_id, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            return await consumer.committed(TopicPartition(config.topics.name("calls"), 0))
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(scenario()) == len(values)
