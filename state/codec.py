@@ -33,6 +33,7 @@ K = TypeVar("K")
 # section with plain string searches and the values travel as written, not quoted again.
 SEPARATOR = b"\n"
 DELETIONS = b"\0"
+CHUNK_PARTS = 256  # parts joined at a time (see ``Section``)
 
 
 def save_arguments(write: Write, reset: bool = False) -> list[Any]:
@@ -61,29 +62,25 @@ def save_arguments(write: Write, reset: bool = False) -> list[Any]:
 
 class Section:
     """One section as it is written: the fields and values to set, and the fields to
-    delete, each written into one buffer as it comes (the bytes ``orjson.dumps`` returns
-    keep the room it wrote them in, a few kilobytes each: they are not kept)."""
+    delete. The bytes ``orjson.dumps`` returns keep the room it wrote them in (a few
+    kilobytes each), so parts are joined a few hundred at a time rather than all kept
+    until the end."""
 
     __slots__ = ("deleted", "written")
 
     def __init__(self) -> None:
-        self.written = bytearray()
-        self.deleted = bytearray()
+        self.written = _Parts()
+        self.deleted = _Parts()
 
     def set(self, field: bytes, value: bytes) -> None:
-        written = self.written
-        written += field
-        written += SEPARATOR
-        written += value
-        written += SEPARATOR
+        self.written.add(field)
+        self.written.add(value)
 
     def delete(self, field: bytes) -> None:
-        deleted = self.deleted
-        deleted += field
-        deleted += SEPARATOR
+        self.deleted.add(field)
 
     def encode(self) -> bytes:
-        return b"".join((self.written, DELETIONS, SEPARATOR, self.deleted))
+        return b"".join([*self.written.joined(), DELETIONS, SEPARATOR, *self.deleted.joined()])
 
     @staticmethod
     def of(entries: Mapping[K, Any], field_of: Callable[[K], bytes]) -> bytes:
@@ -96,6 +93,33 @@ class Section:
             else:
                 section.set(field_of(key), dumps(value))
         return section.encode()
+
+
+class _Parts:
+    """Parts each ended by a newline, joined into chunks as they come."""
+
+    __slots__ = ("chunks", "pending")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.pending: list[bytes] = []
+
+    def add(self, part: bytes) -> None:
+        pending = self.pending
+        pending.append(part)
+        if len(pending) >= CHUNK_PARTS:
+            self._join()
+
+    def joined(self) -> list[bytes]:
+        if self.pending:
+            self._join()
+        return self.chunks
+
+    def _join(self) -> None:
+        pending = self.pending
+        pending.append(b"")  # (the last part's newline)
+        self.chunks.append(SEPARATOR.join(pending))
+        pending.clear()
 
 
 def _name(name: str) -> bytes:
