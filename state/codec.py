@@ -1,7 +1,7 @@
 """Encoding partition state for Redis, and reading it back through its stored schema.
 
 Writes travel as one argument per section (its fields and values, then the fields
-to delete, one per line; see ``section``) that the save script splits, so the client
+to delete, one per line; see ``Section``) that the save script splits, so the client
 packs a handful of arguments however many fields changed. Reads interpret a
 partition's vectors and records by the field names its ``schema`` section gives,
 and name what they cannot read instead of guessing.

@@ -172,7 +172,8 @@ class FoldWorker:
                 except UNAVAILABLE as exc:
                     log.warning("could not checkpoint on the way out (%s)", exc)
         if self.consumer is not None and self.fatal is None:
-            self._commit()  # what the last batches folded
+            await self._committed()
+            self._commit()  # what fell due while it was under way
         await self._committed()
         await self._close_clients()
         await self.web.stop()
