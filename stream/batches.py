@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -65,6 +65,11 @@ def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
     return Packer(max_events, max_bytes).packs(events)
 
 
+class Sent(NamedTuple):
+    futures: list[asyncio.Future[Any]]  # of the batches, each done once acknowledged
+    partitions: set[tuple[str, int]]  # (topic name, partition) each event went to
+
+
 class BatchSender:
     def __init__(self) -> None:
         self._hashes: dict[str, int] = {}  # key -> its positive murmur2 hash
@@ -79,10 +84,10 @@ class BatchSender:
         return known
 
     async def send(self, producer: AIOKafkaProducer, events: Sequence[Derived],
-                   topic_name: Callable[[str], str]) -> list[asyncio.Future[Any]]:
+                   topic_name: Callable[[str], str]) -> Sent:
         """Queue every event, packed, in order within each partition, to the topic
         ``topic_name`` gives its own; returns the futures of their batches (each done
-        when the broker has acknowledged it)."""
+        when the broker has acknowledged it) and the partitions they go to."""
         partitions: dict[str, tuple[str, list[int]]] = {}  # topic -> (its name, partitions)
         groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
         for event in events:
@@ -107,4 +112,4 @@ class BatchSender:
                     if batch.append(key=None, value=value, timestamp=None) is None:
                         raise ValueError(f"a {len(value)}-byte pack does not fit in a batch")
             futures.append(await producer.send_batch(batch, topic, partition=partition))
-        return futures
+        return Sent(futures, set(groups))

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -454,16 +454,18 @@ class Processor:
     # works: ``prepare`` (on the folding thread: it reads the state), ``execute`` (only the
     # store: any thread), ``settle`` (on the folding thread again).
     def prepare(self, partition_ids: Sequence[str] | None = None, checkpoint: bool = False,
-                hold_s: float = 0.0) -> Pending:
+                hold_s: float = 0.0, holding: Collection[str] | None = None) -> Pending:
         """Publications (and checkpoints where due) of the touched partitions, or of
         ``partition_ids``, encoded for the store; the state counts them as saved.
 
         With ``hold_s``, a touched partition published less than that long ago is left
         for a later save: while a worker catches up, its partitions are published a few
-        times a second rather than after every batch."""
+        times a second rather than after every batch. ``holding`` limits that to the
+        partitions it names (None: every touched partition)."""
         now = time.monotonic()
         if partition_ids is None:
-            held = {pid for pid in self._touched
+            candidates = self._touched if holding is None else self._touched & set(holding)
+            held = {pid for pid in candidates
                     if hold_s and now - self._published_at[pid] < hold_s}
             partition_ids = sorted(self._touched - held)
             self._touched = held

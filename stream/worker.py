@@ -307,17 +307,23 @@ class FoldWorker:
         started = time.perf_counter()
         async with self.lock:
             folded = self.processor.fold(batch)
-            await self._send(folded.dead, folded.derived)
+            targets = await self._send(folded.dead, folded.derived)
             self.processor.sent(folded)
             # catching up (a full batch, or a batch's worth more waiting in the partitions
             # owned): publish once a second, not per batch; but a batch that sent dead
             # letters is saved now, so that a crash cannot make them be sent again
-            # (derived events are recognised downstream anyway)
+            # (derived events are recognised downstream anyway). Else only partitions
+            # with more to come are held likewise: those with records waiting, and those
+            # this worker just sent derived events to (the next fetches bring them; each
+            # publication in between would write the partition again)
             size = self.config.batch_size
+            backlog = self._backlog()
             catching_up = (sum(len(records) for records in batch.values()) >= size
-                           or self._waiting() >= size)
-            hold = catching_up and not folded.dead
-            pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0)
+                           or sum(backlog.values()) >= size)
+            holding = None if catching_up else self._owned(targets | backlog.keys())
+            hold = (catching_up or bool(holding)) and not folded.dead
+            pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0,
+                                             holding=holding)
             await self.settle()
             self._saving = (pending, asyncio.create_task(
                 asyncio.to_thread(self.processor.execute, pending)))
@@ -327,20 +333,33 @@ class FoldWorker:
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.held.set(self.processor.held())
 
+    def _owned(self, partitions: set[tuple[str, int]]) -> set[str]:
+        """The ids of those partitions that this worker consumes."""
+        consumer = self.consumer
+        if consumer is None or not partitions:
+            return set()
+        assigned = consumer.assignment()
+        return {pid_of(tp) for topic, number in partitions
+                if (tp := TopicPartition(topic, number)) in assigned}
+
     def _waiting(self) -> int:
         """Records not yet folded in the partitions owned, by the high-water marks the
         broker last reported (a catch-up fetches one or two partitions at a time: the
         batch's own partitions may well be read to their end while others wait)."""
+        return sum(self._backlog().values())
+
+    def _backlog(self) -> dict[tuple[str, int], int]:
+        """Of the partitions owned, those with records not yet folded, and how many."""
         consumer = self.consumer
         if consumer is None:
-            return 0
+            return {}
         states = self.processor.states
         next_offsets: dict[tuple[str, int], int] = {}
         for tp in consumer.assignment():
             state = states.get(pid_of(tp))
             if state is not None:
                 next_offsets[(tp.topic, tp.partition)] = state.offset + 1
-        return waiting(next_offsets, self.highwater)
+        return backlog(next_offsets, self.highwater)
 
     def highwater(self, topic: str, partition: int) -> int | None:
         """The partition's high-water mark as the broker last reported it (None: not
@@ -398,15 +417,17 @@ class FoldWorker:
                     raise
                 self._unavailable(exc)
 
-    async def _send(self, dead: Sequence[DeadLetter], derived: Sequence[Derived]) -> None:
+    async def _send(self, dead: Sequence[DeadLetter], derived: Sequence[Derived]
+                    ) -> set[tuple[str, int]]:
         """Dead letters and derived events, all acknowledged before the batch is saved (a
-        copy sent again after a crash is recognised downstream by its event id)."""
+        copy sent again after a crash is recognised downstream by its event id); returns
+        the partitions (topic name, number) the derived events went to."""
         if not dead and not derived:
-            return
+            return set()
         assert self.producer is not None
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
         events = await self.sender.send(self.producer, derived, self.config.topics.name)
-        results = await asyncio.gather(*(sent for _, sent in letters), *events,
+        results = await asyncio.gather(*(sent for _, sent in letters), *events.futures,
                                        return_exceptions=True)
         for (item, _), result in zip(letters, results, strict=False):
             if isinstance(result, MessageSizeTooLargeError | RecordTooLargeError):
@@ -419,6 +440,7 @@ class FoldWorker:
                 raise result
         if derived:
             self.metrics.derived.inc(len(derived))
+        return events.partitions
 
     async def _send_dead(self, item: DeadLetter, limit: int) -> asyncio.Future[Any]:
         """Send one dead letter with its original bytes, or cut to ``limit`` bytes (with
@@ -446,14 +468,14 @@ class FoldWorker:
             return await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES)
 
 
-def waiting(next_offsets: Mapping[tuple[str, int], int],
-            highwater: Callable[[str, int], int | None]) -> int:
+def backlog(next_offsets: Mapping[tuple[str, int], int],
+            highwater: Callable[[str, int], int | None]) -> dict[tuple[str, int], int]:
     """How many records the broker holds from each partition's next offset to fold on,
     given each partition's high-water mark (the offset after its newest record; None: not
-    known)."""
-    total = 0
+    known), for the partitions that have any."""
+    out: dict[tuple[str, int], int] = {}
     for (topic, partition), next_offset in next_offsets.items():
         mark = highwater(topic, partition)
-        if mark is not None:
-            total += max(0, mark - next_offset)
-    return total
+        if mark is not None and mark > next_offset:
+            out[(topic, partition)] = mark - next_offset
+    return out

@@ -51,7 +51,7 @@ def test_packs_of_like_events_come_out_nearly_full(count: int, pad: int, max_byt
 async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
                          ) -> tuple[dict[bytes, int], dict[bytes, list[tuple[int, str]]]]:
     """Where the plain producer puts each key, and what the batch sender's topic holds: each
-    event's key and value, by the partition it landed on."""
+    event's key and value, by the partition it landed on (which the sender reports)."""
     by_send, by_batch = f"plain{next(_names)}", f"batched{next(_names)}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -65,10 +65,10 @@ async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
         plain = {key: (await (await producer.send(by_send, b"x", key=key))).partition
                  for key in set(keys)}
         values = [f"{i:0{value_bytes}d}" for i in range(len(keys))]
-        futures = await BatchSender().send(producer, [
+        sent = await BatchSender().send(producer, [
             Derived("batched", key.decode(), {"key": key.decode(), "value": value})
             for key, value in zip(keys, values, strict=True)], lambda _: by_batch)
-        await asyncio.gather(*futures)
+        await asyncio.gather(*sent.futures)
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(by_batch, bootstrap_servers=bootstrap,
@@ -87,6 +87,7 @@ async def send_both_ways(bootstrap: str, keys: list[bytes], value_bytes: int
                         seen += 1
     finally:
         await consumer.stop()
+    assert sent.partitions == {(by_batch, partition) for partition in plain.values()}
     return plain, landed
 
 

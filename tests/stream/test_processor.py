@@ -341,3 +341,28 @@ def test_derived_agent_events_sent_again_after_a_crash_are_counted_once() -> Non
     assert again.live == once.live
     assert again.counters["processed"] == once.counters["processed"]
     assert "duplicates" not in once.counters and again.counters["duplicates"] > 0
+
+
+def test_a_hold_limited_to_some_partitions_publishes_the_others_now() -> None:
+    """A worker holds only the partitions with more to come: the others are published
+    at once, and the held ones at the next save without a hold."""
+    processor = Processor(REGISTRY, MemoryStore(), clock_factory("event"))
+    values = script(5, 20)
+
+    def fold(start: int, stop: int) -> None:
+        processor.fold({("calls", p): [Record("calls", p, offset, None, values[offset])
+                                       for offset in range(start, stop)] for p in (0, 1)})
+
+    def published(**options: Any) -> list[str]:
+        pending = processor.prepare(**options)
+        assert processor.settle(pending, processor.execute(pending)) == []
+        return [write.partition_id for write in pending.writes]
+
+    fold(0, 10)
+    assert published() == ["calls:0", "calls:1"]
+    fold(10, 20)
+    assert published(hold_s=3600.0, holding={"calls:1"}) == ["calls:0"]
+    assert published() == ["calls:1"]
+    fold(20, 30)
+    assert published(hold_s=3600.0) == []  # (no ``holding``: every touched partition)
+    assert published() == ["calls:0", "calls:1"]
