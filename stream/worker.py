@@ -342,14 +342,11 @@ class FoldWorker:
         return {pid_of(tp) for topic, number in partitions
                 if (tp := TopicPartition(topic, number)) in assigned}
 
-    def _waiting(self) -> int:
-        """Records not yet folded in the partitions owned, by the high-water marks the
-        broker last reported (a catch-up fetches one or two partitions at a time: the
-        batch's own partitions may well be read to their end while others wait)."""
-        return sum(self._backlog().values())
-
     def _backlog(self) -> dict[tuple[str, int], int]:
-        """Of the partitions owned, those with records not yet folded, and how many."""
+        """Of the partitions owned, those with records not yet folded, and how many, by
+        the high-water marks the broker last reported (a catch-up fetches one or two
+        partitions at a time: the batch's own partitions may well be read to their end
+        while others wait)."""
         consumer = self.consumer
         if consumer is None:
             return {}

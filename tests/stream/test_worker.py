@@ -216,7 +216,7 @@ def test_a_worker_counts_what_waits_in_every_partition_it_owns_not_only_the_batc
     async def dispatch(batch: dict[tuple[str, int], list[Any]]) -> None:
         await fold_and_save(batch)
         folded_count = sum(state.offset + 1 for state in worker.processor.states.values())
-        seen.append((worker._waiting(), 2 * len(values) - folded_count))
+        seen.append((sum(worker._backlog().values()), 2 * len(values) - folded_count))
 
     worker.dispatch = dispatch
 
