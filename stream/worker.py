@@ -371,7 +371,7 @@ class FoldWorker:
         return None if mark is None else int(mark)
 
     async def _idle(self) -> None:
-        """Nothing to fold: see how the last save went, and publish what a catch-up held."""
+        """Nothing to fold: see how the last save went, and publish what batches held."""
         self._commit()  # what fell due while a commit was under way
         if self._saving is not None and self._saving[1].done():
             async with self.lock:
