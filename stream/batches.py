@@ -68,6 +68,7 @@ def packs(events: list[dict[str, Any]], max_events: int = MAX_PACK_EVENTS,
 class Sent(NamedTuple):
     futures: list[asyncio.Future[Any]]  # of the batches, each done once acknowledged
     partitions: set[tuple[str, int]]  # (topic name, partition) each event went to
+    events: int  # how many
 
 
 class BatchSender:
@@ -107,9 +108,18 @@ class BatchSender:
             batch = producer.create_batch()
             for value in self._packer.packs(docs):
                 if batch.append(key=None, value=value, timestamp=None) is None:  # full
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    futures.append(await _send_closed(producer, batch, topic, partition))
                     batch = producer.create_batch()
                     if batch.append(key=None, value=value, timestamp=None) is None:
                         raise ValueError(f"a {len(value)}-byte pack does not fit in a batch")
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        return Sent(futures, set(groups))
+            futures.append(await _send_closed(producer, batch, topic, partition))
+        return Sent(futures, set(groups), len(events))
+
+
+async def _send_closed(producer: AIOKafkaProducer, batch: Any, topic: str,
+                       partition: int) -> asyncio.Future[Any]:
+    """Queue a batch that is complete: closed, it goes with the producer's next request
+    rather than waiting out the linger time for more records."""
+    batch.close()
+    future: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
+    return future

@@ -72,6 +72,10 @@ class KafkaConfig:
 # large) is sent cut to TRUNCATED_DEAD_LETTER_BYTES, with its size and SHA-256
 DEAD_LETTER_MAX_BYTES = 8 << 20
 TRUNCATED_DEAD_LETTER_BYTES = 900 << 10
+# the most a worker's producer puts in one record batch: within the broker's default
+# largest batch (``message.max.bytes``, 1 MiB), so that the events derived for one
+# partition in one batch mostly go in one request
+PRODUCE_BATCH_BYTES = 960 << 10
 
 
 @dataclass(frozen=True)

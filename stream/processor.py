@@ -421,13 +421,12 @@ class Processor:
             if offset > self._sent.get(pid, -1):
                 self._sent[pid] = offset
 
-    def tick(self, partition_ids: Iterable[str] = ()) -> list[Derived]:
-        """Move every owned partition to the current time (windows roll without events);
+    def tick(self, partition_ids: Iterable[str]) -> list[Derived]:
+        """Move these partitions to the current time (windows roll without events);
         returns what the domains derived from the time moving."""
-        for pid in partition_ids:
-            self.state(pid)
         derived: list[Derived] = []
-        for pid, state in self.states.items():
+        for pid in partition_ids:
+            state = self.state(pid)
             state.advance(self.clocks[pid].now_ms())
             state.expire()
             if not self.replaying(pid):
@@ -436,11 +435,11 @@ class Processor:
             self._touched.add(pid)
         return derived
 
-    def save(self) -> list[str]:
-        """Publish every touched partition, with a checkpoint where one is due; returns
-        the partitions another worker has taken over (their state is dropped: reload it
-        and consume again from its checkpoint)."""
-        pending = self.prepare()
+    def save(self, partition_ids: Sequence[str] | None = None) -> list[str]:
+        """Publish every touched partition (or these), with a checkpoint where one is
+        due; returns the partitions another worker has taken over (their state is
+        dropped: reload it and consume again from its checkpoint)."""
+        pending = self.prepare(partition_ids)
         return self.settle(pending, self.execute(pending))
 
     def checkpoint(self, partition_ids: Iterable[str]) -> list[str]:
@@ -469,6 +468,8 @@ class Processor:
                     if hold_s and now - self._published_at[pid] < hold_s}
             partition_ids = sorted(self._touched - held)
             self._touched = held
+        else:
+            self._touched.difference_update(partition_ids)
         writes = []
         for pid in partition_ids:
             if self.replaying(pid):

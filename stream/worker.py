@@ -37,11 +37,22 @@ from ccpulse.errors import Backoff
 from ccpulse.runtime import tune_gc
 from ccpulse.state.connect import UNAVAILABLE
 from ccpulse.stream import fetch
-from ccpulse.stream.batches import BatchSender
+from ccpulse.stream.batches import BatchSender, Sent
 from ccpulse.stream.config import WorkerConfig
-from ccpulse.stream.kafka import DEAD_LETTER_MAX_BYTES, TRUNCATED_DEAD_LETTER_BYTES
+from ccpulse.stream.kafka import (
+    DEAD_LETTER_MAX_BYTES,
+    PRODUCE_BATCH_BYTES,
+    TRUNCATED_DEAD_LETTER_BYTES,
+)
 from ccpulse.stream.metrics import WorkerMetrics
-from ccpulse.stream.processor import DeadLetter, PackEntry, Pending, Processor, RecordLike
+from ccpulse.stream.processor import (
+    DeadLetter,
+    Folded,
+    PackEntry,
+    Pending,
+    Processor,
+    RecordLike,
+)
 from ccpulse.stream.web import WorkerWeb
 from ccpulse.windows.domain import Derived
 
@@ -83,7 +94,9 @@ class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
                 try:
                     await self.worker.settle()
                     await asyncio.to_thread(self.worker.processor.checkpoint, pids)
-                except UNAVAILABLE as exc:  # the next owner folds again from the last one
+                # the next owner folds again from the last checkpoint (a save left undone
+                # fences off the later ones of the partitions kept: see ``settle``)
+                except (*UNAVAILABLE, KafkaError) as exc:
                     log.warning("could not checkpoint revoked partitions (%s)", exc)
             self.worker.processor.forget(pids)
 
@@ -130,7 +143,8 @@ class FoldWorker:
         options = kafka.client_options()
         fetch.install()
         while not self._stopping:
-            self.producer = AIOKafkaProducer(**options, linger_ms=5, max_batch_size=256 << 10,
+            self.producer = AIOKafkaProducer(**options, linger_ms=5,
+                                             max_batch_size=PRODUCE_BATCH_BYTES,
                                              max_request_size=DEAD_LETTER_MAX_BYTES + (64 << 10))
             self.consumer = AIOKafkaConsumer(
                 **options,
@@ -169,7 +183,7 @@ class FoldWorker:
                     await self.settle()
                     await asyncio.to_thread(self.processor.checkpoint,
                                             list(self.processor.states))
-                except UNAVAILABLE as exc:
+                except (*UNAVAILABLE, KafkaError) as exc:
                     log.warning("could not checkpoint on the way out (%s)", exc)
         if self.consumer is not None and self.fatal is None:
             await self._committed()
@@ -303,12 +317,12 @@ class FoldWorker:
     async def fold_and_save(self, batch: Batch) -> None:
         """Fold a batch, send what it produced, and start saving it; the store works while
         the next batch is fetched and folded (saves stay in order: each waits for the one
-        before it)."""
+        before it). The save also waits for the broker to acknowledge the batch's derived
+        events, so that a crash cannot lose them, but the next batch need not."""
         started = time.perf_counter()
         async with self.lock:
             folded = self.processor.fold(batch)
-            targets = await self._send(folded.dead, folded.derived)
-            self.processor.sent(folded)
+            sent = await self._send(folded.dead, folded.derived)
             # catching up (a full batch, or a batch's worth more waiting in the partitions
             # owned): publish once a second, not per batch; but a batch that sent dead
             # letters is saved now, so that a crash cannot make them be sent again
@@ -320,18 +334,23 @@ class FoldWorker:
             backlog = self._backlog()
             catching_up = (sum(len(records) for records in batch.values()) >= size
                            or sum(backlog.values()) >= size)
-            holding = None if catching_up else self._owned(targets | backlog.keys())
+            holding = None if catching_up else self._owned(sent.partitions | backlog.keys())
             hold = (catching_up or bool(holding)) and not folded.dead
             pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0,
                                              holding=holding)
             await self.settle()
-            self._saving = (pending, asyncio.create_task(
-                asyncio.to_thread(self.processor.execute, pending)))
+            self._saving = (pending, asyncio.create_task(self._save(pending, sent, folded)))
             await self._consume_again(folded.resume)
         self.metrics.batches.inc()
         self.metrics.records.inc(sum(len(records) for records in batch.values()))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
         self.metrics.held.set(self.processor.held())
+
+    async def _save(self, pending: Pending, sent: Sent, folded: Folded) -> list[bool]:
+        """Once the broker has acknowledged what ``folded`` sent, save ``pending``."""
+        await self._acknowledged(sent)
+        self.processor.sent(folded)
+        return await asyncio.to_thread(self.processor.execute, pending)
 
     def _owned(self, partitions: set[tuple[str, int]]) -> set[str]:
         """The ids of those partitions that this worker consumes."""
@@ -383,7 +402,10 @@ class FoldWorker:
                     asyncio.to_thread(self.processor.execute, pending)))
 
     async def settle(self) -> None:
-        """Wait for the save under way, if any (its failure is raised here)."""
+        """Wait for the save under way, if any (its failure is raised here: the broker's,
+        acknowledging its derived events, or the store's). A save left undone makes the
+        next save of its partitions find another offset published than it expects: they
+        are dropped as fenced off, and taken up again from their checkpoint."""
         saving, self._saving = self._saving, None
         if saving is not None:
             pending, task = saving
@@ -397,7 +419,10 @@ class FoldWorker:
                 await self.resume(tp)
 
     async def tick(self) -> None:
-        """Move time on for every owned partition and save (windows roll without events)."""
+        """Move time on for the owned partitions and publish them (windows roll without
+        events), but for those with records waiting: the batches that fold them move
+        their time and publish them (at most once per ``publish_hold_s`` while they
+        catch up)."""
         if self.consumer is None or self.lost_state or self.fatal is not None:
             return
         owned = [pid_of(tp) for tp in self.consumer.assignment()]
@@ -405,39 +430,46 @@ class FoldWorker:
         async with self.lock:
             try:
                 await self.settle()
-                derived = self.processor.tick(owned)
-                await self._send([], derived)
-                fenced = await asyncio.to_thread(self.processor.save)
+                due = without_backlog(owned, self._backlog())
+                derived = self.processor.tick(due)
+                await self._acknowledged(await self._send([], derived))
+                fenced = await asyncio.to_thread(self.processor.save, due)
                 await self._consume_again(fenced)
             except Exception as exc:
                 if not retriable(exc):
                     raise
                 self._unavailable(exc)
 
-    async def _send(self, dead: Sequence[DeadLetter], derived: Sequence[Derived]
-                    ) -> set[tuple[str, int]]:
-        """Dead letters and derived events, all acknowledged before the batch is saved (a
-        copy sent again after a crash is recognised downstream by its event id); returns
-        the partitions (topic name, number) the derived events went to."""
-        if not dead and not derived:
-            return set()
+    async def _send(self, dead: Sequence[DeadLetter], derived: Sequence[Derived]) -> Sent:
+        """Send the dead letters, acknowledged before this returns, and queue the derived
+        events; returns their batches' futures (see ``_acknowledged``) and the partitions
+        (topic name, number) they go to."""
+        if dead:
+            await self._send_dead_letters(dead)
+        if not derived:
+            return Sent([], set(), 0)
         assert self.producer is not None
+        return await self.sender.send(self.producer, derived, self.config.topics.name)
+
+    async def _acknowledged(self, sent: Sent) -> None:
+        """Wait until the broker has acknowledged every batch; raises the first failure."""
+        for result in await asyncio.gather(*sent.futures, return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
+        if sent.events:
+            self.metrics.derived.inc(sent.events)
+
+    async def _send_dead_letters(self, dead: Sequence[DeadLetter]) -> None:
+        """Send each dead letter and wait for the broker to acknowledge it (one too large
+        for the topic goes again, cut)."""
         letters = [(item, await self._send_dead(item, DEAD_LETTER_MAX_BYTES)) for item in dead]
-        events = await self.sender.send(self.producer, derived, self.config.topics.name)
-        results = await asyncio.gather(*(sent for _, sent in letters), *events.futures,
-                                       return_exceptions=True)
-        for (item, _), result in zip(letters, results, strict=False):
+        results = await asyncio.gather(*(sent for _, sent in letters), return_exceptions=True)
+        for (item, _), result in zip(letters, results, strict=True):
             if isinstance(result, MessageSizeTooLargeError | RecordTooLargeError):
                 await (await self._send_dead(item, TRUNCATED_DEAD_LETTER_BYTES))
             elif isinstance(result, BaseException):
                 raise result
             self.metrics.deadlettered.labels(item.reason).inc()
-        for result in results[len(letters):]:
-            if isinstance(result, BaseException):
-                raise result
-        if derived:
-            self.metrics.derived.inc(len(derived))
-        return events.partitions
 
     async def _send_dead(self, item: DeadLetter, limit: int) -> asyncio.Future[Any]:
         """Send one dead letter with its original bytes, or cut to ``limit`` bytes (with
@@ -476,3 +508,10 @@ def backlog(next_offsets: Mapping[tuple[str, int], int],
         if mark is not None and mark > next_offset:
             out[(topic, partition)] = mark - next_offset
     return out
+
+
+def without_backlog(partition_ids: Sequence[str],
+                    waiting: Mapping[tuple[str, int], int]) -> list[str]:
+    """Those of the partitions (ids) that have no records waiting (see ``backlog``)."""
+    busy = {f"{topic}:{partition}" for topic, partition in waiting}
+    return [pid for pid in partition_ids if pid not in busy]

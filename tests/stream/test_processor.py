@@ -366,3 +366,30 @@ def test_a_hold_limited_to_some_partitions_publishes_the_others_now() -> None:
     fold(20, 30)
     assert published(hold_s=3600.0) == []  # (no ``holding``: every touched partition)
     assert published() == ["calls:0", "calls:1"]
+
+
+def test_a_tick_moves_and_publishes_only_the_partitions_it_is_given() -> None:
+    """The worker ticks the partitions with nothing waiting: the others keep their time
+    and what a batch held back, for the batches to come."""
+    processor = Processor(REGISTRY, MemoryStore(), clock_factory("event"))
+    values = script(6, 20)
+
+    def fold_and_publish(start: int, stop: int, **options: Any) -> None:
+        processor.fold({("calls", p): [Record("calls", p, offset, None, values[offset])
+                                       for offset in range(start, stop)] for p in (0, 1)})
+        pending = processor.prepare(**options)
+        assert processor.settle(pending, processor.execute(pending)) == []
+
+    fold_and_publish(0, 10)
+    fold_and_publish(10, 20, hold_s=3600.0, holding={"calls:1"})  # calls:1 held
+    before = {pid: processor.states[pid].now_ms for pid in ("calls:0", "calls:1")}
+    for pid, now_ms in before.items():  # time moves on for both
+        processor.clocks[pid].observe(now_ms + 60_000)
+    assert processor.tick(["calls:0"]) == []
+    assert processor.states["calls:0"].now_ms > before["calls:0"]
+    assert processor.states["calls:1"].now_ms == before["calls:1"]
+    published = processor.save(["calls:0"])
+    assert published == []  # nothing fenced
+    assert processor.touched  # calls:1 is still to be published
+    pending = processor.prepare()
+    assert [write.partition_id for write in pending.writes] == ["calls:1"]

@@ -22,11 +22,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ccpulse.devtools.embedded import Service, free_port
 from ccpulse.state.connect import RedisConfig
 from ccpulse.state.redis_store import RedisStore
+from ccpulse.stream.batches import Sent
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
 from ccpulse.stream.processor import Processor
 from ccpulse.stream.topics import ensure_all
-from ccpulse.stream.worker import Fatal, FoldWorker, backlog
+from ccpulse.stream.worker import Fatal, FoldWorker, backlog, without_backlog
 from ccpulse.windows.agents.domain import AgentsDomain
 from ccpulse.windows.clock import clock_factory
 from ccpulse.windows.config import EngineConfig
@@ -274,10 +275,10 @@ def test_a_worker_holds_the_partitions_it_just_sent_derived_events_to_until_they
     sent_to: set[str] = set()
     send, fold_and_save = worker._send, worker.fold_and_save
 
-    async def recording_send(*args: Any) -> set[tuple[str, int]]:
-        targets = await send(*args)
-        sent_to.update(worker._owned(targets))
-        return targets
+    async def recording_send(*args: Any) -> Sent:
+        sent = await send(*args)
+        sent_to.update(worker._owned(sent.partitions))
+        return sent
 
     async def dispatch(batch: dict[tuple[str, int], list[Any]]) -> None:
         sent_to.clear()
@@ -342,6 +343,70 @@ def test_a_worker_holds_the_partitions_it_just_sent_derived_events_to_until_they
     assert held > 0
 
 
+class GatedSender:
+    """The worker's batch sender, but the broker's acknowledgements of what it sends are
+    handed on only once ``gate`` is set."""
+
+    def __init__(self, sender: Any, gate: asyncio.Event) -> None:
+        self.sender = sender
+        self.gate = gate
+
+    async def send(self, *args: Any) -> Sent:
+        sent: Sent = await self.sender.send(*args)
+
+        async def acknowledged() -> None:
+            await asyncio.gather(*sent.futures)
+            await self.gate.wait()
+
+        return Sent([asyncio.ensure_future(acknowledged())], sent.partitions, sent.events)
+
+
+@pytest.mark.integration
+def test_a_batch_is_saved_once_its_derived_events_are_acknowledged_while_the_next_is_folded(
+        broker: Service, redis_server: Service) -> None:
+    """Calls answered derive agent activity. Until the broker acknowledges it, the batch
+    of the calls is not published (a crash then would fold them again and derive it
+    again), but the worker goes on folding: here, the derived events themselves."""
+    worker, config, client = worker_for(broker, redis_server)
+    worker.config = dataclasses.replace(config, batch_size=1_000)
+    calls = [orjson.dumps({"event_id": f"c{c}-{kind}", "type": f"call.{kind}",
+                           "ts": T0 + c * 1_000 + step * 500, "contact_id": f"c{c}",
+                           "queue": "sales", "channel": "voice", "agent_id": f"a{c}"})
+             for c in range(20) for step, kind in enumerate(("queued", "answered"))]
+    agents_topic = config.topics.name("agents")
+
+    def derived_folded() -> int:
+        """Derived events the worker has applied in memory."""
+        return sum(state.counters.get("processed", 0)
+                   for pid, state in worker.processor.states.items()
+                   if pid.rpartition(":")[0] == agents_topic)
+
+    async def scenario() -> tuple[int, int]:
+        gate = asyncio.Event()
+        worker.sender = GatedSender(worker.sender, gate)  # type: ignore[assignment]
+        await produce(config, calls)
+        await worker.start()
+        task = asyncio.create_task(worker.run())
+        try:
+            async with asyncio.timeout(60):
+                while derived_folded() < 20:
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.5)  # time enough for a save that does not wait
+                published_before = accounted(client, config)
+                gate.set()
+                while accounted(client, config) < len(calls) or derived_folded() < 20:
+                    await asyncio.sleep(0.05)
+                return published_before, meta(client, config)["derived"]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await worker.stop()
+
+    published_before, derived = asyncio.run(scenario())
+    assert published_before == 0
+    assert derived == 20
+
+
 def test_the_records_waiting_are_counted_from_each_partitions_next_offset_to_its_high_water_mark(
         ) -> None:
     next_offsets = {("calls", 0): 10, ("calls", 1): 8, ("agents", 0): 0, ("agents", 1): 4,
@@ -354,6 +419,13 @@ def test_the_records_waiting_are_counted_from_each_partitions_next_offset_to_its
         ("calls", 1): 12, ("agents", 0): 50}
     assert backlog({}, lambda topic, partition: 100) == {}
 
+
+
+def test_a_tick_leaves_the_partitions_with_records_waiting_to_the_batches() -> None:
+    owned = ["calls:0", "calls:1", "agents:0", "agents:1"]
+    waiting = {("calls", 1): 12, ("agents", 0): 3, ("chats", 0): 5}  # (chats:0: not owned)
+    assert without_backlog(owned, waiting) == ["calls:0", "agents:1"]
+    assert without_backlog(owned, {}) == owned
 
 @pytest.mark.integration
 def test_the_offsets_folded_are_committed_for_lag_tools_up_to_the_last_batch(
