@@ -4,11 +4,12 @@ Everything runs against embedded services started for the run (a Tansu broker an
 a redis-server), so the figures compare like with like:
 
 1. N events of a realistic mix of calls, chats and agents;
-2. three rounds of: the mix produced to fresh topics, the raw baseline (a plain
-   aiokafka consumer reads and orjson-parses them), then ccpulse catch-up (one
-   worker from empty state until every event, and every event it derived, is
-   applied and published in Redis); the ratio is the median round's, since the
-   machine's speed drifts; then two workers in one group;
+2. five rounds of: the mix produced to fresh topics (and to a copy), the raw
+   baseline (a plain aiokafka consumer reads and orjson-parses the copy), ccpulse
+   catch-up (one worker from empty state until every event, and every event it
+   derived, is applied and published in Redis), the raw baseline again; the ratio
+   is the median round's, against the two raw runs around it, since the machine's
+   speed drifts; then two workers in one group;
    by workload: the calls, the chats and the agent events of the mix each alone,
    and the whole mix with no agent events derived, with no figures per agent, and
    with neither, each with its own raw baseline; for every worker run, its CPU time
@@ -88,7 +89,7 @@ class Plan:
     scale_queues: int = 1_000  # queues in the memory run, each with three channels
     contacts_per_queue: int = 12  # per queue and channel per day in the memory run
     days: int = 4  # of traffic in the memory run
-    rounds: int = 3  # raw baseline and one worker, side by side, this many times
+    rounds: int = 5  # one worker between two raw baselines, this many times
     batch_size: int | None = None  # the workers' batch size (None: their default)
     tickets: int = 1_000_000  # open tickets in the tickets run (0: none)
 
@@ -370,6 +371,12 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
     return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
             "total_s": now - started, "cpu_us_per_event": used_s / events * 1e6,
             "cpu_busy": used_s / span}
+
+
+def bracketed(before: float, after: float) -> float:
+    """The raw baseline of a worker run between two raw runs (events/s): the rate of
+    their mean time per event."""
+    return 2 / (1 / before + 1 / after)
 
 
 def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
@@ -660,18 +667,25 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             finally:
                 stop(procs)  # gone before the next measurement starts
 
-        # the machine's speed drifts (other tenants), so each worker run is paired with
-        # a raw run next to it, and the ratio is the median of the pairs
+        # the machine's speed drifts (other tenants), so each worker run is set between
+        # two raw runs, just before and just after it, on a copy of its topics (the
+        # worker adds the events it derives to its own); the ratio is the median round's
         rounds = []
         for i in range(1, plan.rounds + 1):
-            say(f"round {i} of {plan.rounds}: producing {events} events")
+            say(f"round {i} of {plan.rounds}: producing {events} events, twice")
             produced = fresh_topics(f"bench{i}")
             result.setdefault("produce_events_per_s", produced)
+            fresh_topics(f"raw{i}")
             say(f"round {i} of {plan.rounds}: raw baseline (aiokafka consume + orjson parse)")
-            raw = asyncio.run(raw_consume(run.bootstrap, f"bench{i}", events))
+            before = asyncio.run(raw_consume(run.bootstrap, f"raw{i}", events))
             say(f"round {i} of {plan.rounds}: ccpulse catch-up, one worker")
             timing = catch_up(f"bench{i}", 1)
-            rounds.append({"raw_events_per_s": raw, "events_per_s": timing["events_per_s"],
+            say(f"round {i} of {plan.rounds}: raw baseline again")
+            after = asyncio.run(raw_consume(run.bootstrap, f"raw{i}", events))
+            raw = bracketed(before, after)
+            rounds.append({"raw_events_per_s": raw, "raw_before_events_per_s": before,
+                           "raw_after_events_per_s": after,
+                           "events_per_s": timing["events_per_s"],
                            "ratio": timing["events_per_s"] / raw,
                            "startup_s": timing["startup_s"],
                            "cpu_us_per_event": timing["cpu_us_per_event"],

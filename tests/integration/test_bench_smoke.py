@@ -29,6 +29,9 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     assert result["scale"]["day2_events"] > result["scale"]["day1_events"]
     assert sum(result["mix"].values()) == result["events"]  # (4,000: mostly logins)
     assert result["cpu_us_per_event"] > 0
+    for each in result["rounds"]:  # one worker between two raw runs
+        before, after = each["raw_before_events_per_s"], each["raw_after_events_per_s"]
+        assert min(before, after) <= each["raw_events_per_s"] <= max(before, after)
     # CPU seconds per second: no more than the machine's cores can give
     for busy in (result["cpu_busy"], result["two_worker_cpu_busy"]):
         assert 0 <= busy <= (os.cpu_count() or 1) * 1.05, busy
