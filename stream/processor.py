@@ -268,6 +268,11 @@ class Processor:
         """Whether a partition has changes not yet prepared for saving."""
         return bool(self._touched)
 
+    def published_within(self, seconds: float) -> set[str]:
+        """The partitions published less than ``seconds`` ago."""
+        now = time.monotonic()
+        return {pid for pid, at in self._published_at.items() if now - at < seconds}
+
     def replaying(self, partition_id: str) -> bool:
         """Whether the partition is still folding records it had published before."""
         return self.states[partition_id].offset < self._published[partition_id]

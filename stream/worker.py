@@ -132,6 +132,7 @@ class FoldWorker:
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
         self._stopping = False
         self._saving: tuple[Pending, asyncio.Task[list[bool]]] | None = None
+        self._catching_up = False  # as the last batch found
         self._commit_due: dict[TopicPartition, int] = {}  # for the next commit
         self._committing: asyncio.Task[None] | None = None
 
@@ -334,6 +335,7 @@ class FoldWorker:
             backlog = self._backlog()
             catching_up = (sum(len(records) for records in batch.values()) >= size
                            or sum(backlog.values()) >= size)
+            self._catching_up = catching_up
             holding = None if catching_up else self._owned(sent.partitions | backlog.keys())
             hold = (catching_up or bool(holding)) and not folded.dead
             pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0,
@@ -391,6 +393,7 @@ class FoldWorker:
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what batches held."""
+        self._catching_up = False
         self._commit()  # what fell due while a commit was under way
         if self._saving is not None and self._saving[1].done():
             async with self.lock:
@@ -421,8 +424,8 @@ class FoldWorker:
     async def tick(self) -> None:
         """Move time on for the owned partitions and publish them (windows roll without
         events), but for those with records waiting: the batches that fold them move
-        their time and publish them (at most once per ``publish_hold_s`` while they
-        catch up)."""
+        their time and publish them. While the worker catches up, those the batches
+        published less than ``publish_hold_s`` ago wait too (as the batches hold them)."""
         if self.consumer is None or self.lost_state or self.fatal is not None:
             return
         owned = [pid_of(tp) for tp in self.consumer.assignment()]
@@ -431,6 +434,9 @@ class FoldWorker:
             try:
                 await self.settle()
                 due = without_backlog(owned, self._backlog())
+                if self._catching_up:
+                    lately = self.processor.published_within(self.config.publish_hold_s)
+                    due = [pid for pid in due if pid not in lately]
                 derived = self.processor.tick(due)
                 await self._acknowledged(await self._send([], derived))
                 fenced = await asyncio.to_thread(self.processor.save, due)

@@ -393,3 +393,8 @@ def test_a_tick_moves_and_publishes_only_the_partitions_it_is_given() -> None:
     assert processor.touched  # calls:1 is still to be published
     pending = processor.prepare()
     assert [write.partition_id for write in pending.writes] == ["calls:1"]
+    # a worker catching up asks which were published lately: its tick leaves them to
+    # the batches (calls:2, taken up but not yet published, is not one of them)
+    processor.state("calls:2")
+    assert processor.published_within(3600.0) == {"calls:0", "calls:1"}
+    assert processor.published_within(0.0) == set()
