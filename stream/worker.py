@@ -324,6 +324,11 @@ class FoldWorker:
         async with self.lock:
             folded = self.processor.fold(batch)
             sent = await self._send(folded.dead, folded.derived)
+            if folded.dead:  # (seldom) a batch with dead letters is sent whole before its
+                # save, so that folding it again in this process cannot send them twice
+                await self._acknowledged(sent)
+                sent = sent._replace(futures=[], events=0)
+                self.processor.sent(folded)
             # catching up (a full batch, or a batch's worth more waiting in the partitions
             # owned): publish once a second, not per batch; but a batch that sent dead
             # letters is saved now, so that a crash cannot make them be sent again
