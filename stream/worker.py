@@ -524,5 +524,5 @@ def backlog(next_offsets: Mapping[tuple[str, int], int],
 def without_backlog(partition_ids: Sequence[str],
                     waiting: Mapping[tuple[str, int], int]) -> list[str]:
     """Those of the partitions (ids) that have no records waiting (see ``backlog``)."""
-    busy = {f"{topic}:{partition}" for topic, partition in waiting}
+    busy = {pid_of(TopicPartition(topic, partition)) for topic, partition in waiting}
     return [pid for pid in partition_ids if pid not in busy]
