@@ -132,7 +132,6 @@ class FoldWorker:
         self.web = WorkerWeb(self.metrics, self.not_ready, config.web_host, config.web_port)
         self._stopping = False
         self._saving: tuple[Pending, asyncio.Task[list[bool]]] | None = None
-        self._catching_up = False  # as the last batch found
         self._commit_due: dict[TopicPartition, int] = {}  # for the next commit
         self._committing: asyncio.Task[None] | None = None
 
@@ -340,7 +339,6 @@ class FoldWorker:
             backlog = self._backlog()
             catching_up = (sum(len(records) for records in batch.values()) >= size
                            or sum(backlog.values()) >= size)
-            self._catching_up = catching_up
             holding = None if catching_up else self._owned(sent.partitions | backlog.keys())
             hold = (catching_up or bool(holding)) and not folded.dead
             pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0,
@@ -398,7 +396,6 @@ class FoldWorker:
 
     async def _idle(self) -> None:
         """Nothing to fold: see how the last save went, and publish what batches held."""
-        self._catching_up = False
         self._commit()  # what fell due while a commit was under way
         if self._saving is not None and self._saving[1].done():
             async with self.lock:
@@ -438,8 +435,9 @@ class FoldWorker:
         async with self.lock:
             try:
                 await self.settle()
-                due = without_backlog(owned, self._backlog())
-                if self._catching_up:
+                waiting = self._backlog()
+                due = without_backlog(owned, waiting)
+                if sum(waiting.values()) >= self.config.batch_size:  # catching up
                     lately = self.processor.published_within(self.config.publish_hold_s)
                     due = [pid for pid in due if pid not in lately]
                 derived = self.processor.tick(due)
