@@ -270,10 +270,12 @@ class Run:
                 "CCPULSE_PARTITIONS": str(PARTITIONS), "CCPULSE_SESSION_TIMEOUT_S": "6",
                 **extra}
 
-    def spawn(self, args: list[str], env: dict[str, str], tag: str) -> subprocess.Popen[bytes]:
+    def spawn(self, args: list[str], env: dict[str, str], tag: str,
+              python: Path | None = None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+        """A process of this interpreter (or ``python``), logged to the run's directory."""
         logfile = (self.logdir / f"{tag}.log").open("wb")
-        process = subprocess.Popen([sys.executable, *args], env=env, stdout=logfile,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen([str(python or sys.executable), *args], env=env, cwd=cwd,
+                                   stdout=logfile, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
@@ -371,6 +373,48 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
     return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
             "total_s": now - started, "cpu_us_per_event": used_s / events * 1e6,
             "cpu_busy": used_s / span}
+
+
+def produced_afresh(run: Run, prefix: str, events: list[Doc]) -> float:
+    """The events on topics of their own (a worker sends the events it derives to its
+    input topics, which must not reach the next measurement); events/s produced."""
+    asyncio.run(create_topics(run.bootstrap, prefix))
+    return asyncio.run(produce(run.bootstrap, prefix, events))
+
+
+def worker_catch_up(run: Run, client: redis.Redis, prefix: str, n: int, workers: int = 1,
+                    settings: dict[str, str] | None = None, python: Path | None = None,
+                    cwd: Path | None = None) -> dict[str, float]:
+    """Workers (of this interpreter, or ``python``) catching up the topics ``prefix``
+    from empty state on the event clock; see ``time_catch_up``."""
+    env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **(settings or {})}
+    procs = [run.spawn(["-m", "ccpulse", "worker"],
+                       {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())), **env},
+                       f"worker-{prefix}-{i}", python, cwd) for i in range(workers)]
+    try:
+        return time_catch_up(progress_of(client, prefix), n, procs)
+    finally:
+        stop(procs)  # gone before the next measurement starts
+
+
+def bracketed_round(run: Run, client: redis.Redis, docs: list[Doc], prefix: str,
+                    settings: dict[str, str] | None = None, python: Path | None = None,
+                    cwd: Path | None = None) -> dict[str, float]:
+    """One round: the machine's speed drifts (other tenants), so one worker's catch-up
+    of the mix is set between two raw runs, just before and just after it, on a copy
+    of its topics (the worker adds the events it derives to its own)."""
+    n = len(docs)
+    produced = produced_afresh(run, prefix, docs)
+    produced_afresh(run, f"raw-{prefix}", docs)
+    before = asyncio.run(raw_consume(run.bootstrap, f"raw-{prefix}", n))
+    timing = worker_catch_up(run, client, prefix, n, 1, settings, python, cwd)
+    after = asyncio.run(raw_consume(run.bootstrap, f"raw-{prefix}", n))
+    raw = bracketed(before, after)
+    return {"raw_events_per_s": raw, "raw_before_events_per_s": before,
+            "raw_after_events_per_s": after, "events_per_s": timing["events_per_s"],
+            "ratio": timing["events_per_s"] / raw, "startup_s": timing["startup_s"],
+            "cpu_us_per_event": timing["cpu_us_per_event"], "cpu_busy": timing["cpu_busy"],
+            "produce_events_per_s": produced}
 
 
 def bracketed(before: float, after: float) -> float:
@@ -650,46 +694,19 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         client = redis.Redis.from_url(run.redis_url)
 
         def fresh_topics(prefix: str, events: list[Doc] = docs) -> float:
-            """The mix (or ``events``) on topics of its own: a worker sends the events it
-            derives to its input topics, which must not reach the next measurement."""
-            asyncio.run(create_topics(run.bootstrap, prefix))
-            return asyncio.run(produce(run.bootstrap, prefix, events))
+            return produced_afresh(run, prefix, events)
 
         def catch_up(prefix: str, workers: int, n: int = events,
                      settings: dict[str, str] | None = None) -> dict[str, float]:
-            env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **extra,
-                   **(settings or {})}
-            procs = [run.spawn(["-m", "ccpulse", "worker"],
-                               {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())),
-                                **env}, f"worker-{prefix}-{i}") for i in range(workers)]
-            try:
-                return time_catch_up(progress_of(client, prefix), n, procs)
-            finally:
-                stop(procs)  # gone before the next measurement starts
+            return worker_catch_up(run, client, prefix, n, workers, {**extra, **(settings or {})})
 
-        # the machine's speed drifts (other tenants), so each worker run is set between
-        # two raw runs, just before and just after it, on a copy of its topics (the
-        # worker adds the events it derives to its own); the ratio is the median round's
         rounds = []
         for i in range(1, plan.rounds + 1):
-            say(f"round {i} of {plan.rounds}: producing {events} events, twice")
-            produced = fresh_topics(f"bench{i}")
-            result.setdefault("produce_events_per_s", produced)
-            fresh_topics(f"raw{i}")
-            say(f"round {i} of {plan.rounds}: raw baseline (aiokafka consume + orjson parse)")
-            before = asyncio.run(raw_consume(run.bootstrap, f"raw{i}", events))
-            say(f"round {i} of {plan.rounds}: ccpulse catch-up, one worker")
-            timing = catch_up(f"bench{i}", 1)
-            say(f"round {i} of {plan.rounds}: raw baseline again")
-            after = asyncio.run(raw_consume(run.bootstrap, f"raw{i}", events))
-            raw = bracketed(before, after)
-            rounds.append({"raw_events_per_s": raw, "raw_before_events_per_s": before,
-                           "raw_after_events_per_s": after,
-                           "events_per_s": timing["events_per_s"],
-                           "ratio": timing["events_per_s"] / raw,
-                           "startup_s": timing["startup_s"],
-                           "cpu_us_per_event": timing["cpu_us_per_event"],
-                           "cpu_busy": timing["cpu_busy"]})
+            say(f"round {i} of {plan.rounds}: {events} events produced twice, a raw run, "
+                "one worker catching up, a raw run again")
+            each = bracketed_round(run, client, docs, f"bench{i}", extra)
+            result.setdefault("produce_events_per_s", each.pop("produce_events_per_s"))
+            rounds.append(each)
         middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
         result["rounds"] = rounds
         result["raw_events_per_s"] = middle["raw_events_per_s"]

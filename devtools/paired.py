@@ -20,11 +20,9 @@ comparison.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,19 +33,8 @@ from typing import Any
 
 import redis
 
-from ccpulse.devtools.bench import (
-    Doc,
-    Run,
-    bracketed,
-    create_topics,
-    produce,
-    progress_of,
-    raw_consume,
-    realistic_mix,
-    stop,
-    time_catch_up,
-)
-from ccpulse.devtools.embedded import free_port, start_broker, start_redis
+from ccpulse.devtools.bench import Run, bracketed_round, realistic_mix
+from ccpulse.devtools.embedded import start_broker, start_redis
 from ccpulse.errors import CcpulseError
 
 
@@ -107,31 +94,6 @@ def summary(runs: Sequence[dict[str, Any]], labels: Sequence[str]) -> dict[str, 
     return out
 
 
-def measure(run: Run, client: redis.Redis, build: Build, docs: list[Doc], prefix: str,
-            settings: dict[str, str]) -> dict[str, float]:
-    """One worker of ``build`` catching up the mix, between two raw runs of its copy."""
-    n = len(docs)
-    for name in (prefix, f"raw-{prefix}"):
-        asyncio.run(create_topics(run.bootstrap, name))
-        asyncio.run(produce(run.bootstrap, name, docs))
-    before = asyncio.run(raw_consume(run.bootstrap, f"raw-{prefix}", n))
-    env = {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())), "CCPULSE_CLOCK": "event",
-           **settings}
-    with (run.logdir / f"worker-{prefix}.log").open("wb") as log:
-        process = subprocess.Popen([str(build.python), "-m", "ccpulse", "worker"], env=env,
-                                   cwd=build.cwd, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        timing = time_catch_up(progress_of(client, prefix), n, [process])
-    finally:
-        stop([process])
-    after = asyncio.run(raw_consume(run.bootstrap, f"raw-{prefix}", n))
-    raw = bracketed(before, after)
-    return {"ratio": timing["events_per_s"] / raw, "events_per_s": timing["events_per_s"],
-            "raw_events_per_s": raw, "raw_before_events_per_s": before,
-            "raw_after_events_per_s": after, "cpu_us_per_event": timing["cpu_us_per_event"],
-            "cpu_busy": timing["cpu_busy"]}
-
-
 def run_paired(builds: Sequence[Build], events: int, rounds: int,
                batch_size: int | None = None) -> dict[str, Any]:
     settings = {} if batch_size is None else {"CCPULSE_BATCH_SIZE": str(batch_size)}
@@ -146,7 +108,9 @@ def run_paired(builds: Sequence[Build], events: int, rounds: int,
             for build in in_turn(builds, index):
                 prefix = f"paired{len(runs) + 1}"
                 say(f"round {index + 1} of {rounds}: {build.label}")
-                figures = measure(run, client, build, docs, prefix, settings)
+                figures = bracketed_round(run, client, docs, prefix, settings, build.python,
+                                          build.cwd)
+                del figures["produce_events_per_s"]
                 runs.append({"round": index, "build": build.label, **figures})
                 say(f"  ratio {figures['ratio']:.3f}, {figures['cpu_us_per_event']:.2f} us of "
                     f"CPU per event, raw {figures['raw_before_events_per_s']:,.0f} / "
