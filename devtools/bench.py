@@ -208,6 +208,18 @@ async def raw_consume(bootstrap: str, prefix: str, n: int) -> float:
         await consumer.stop()
 
 
+def raw_gc_rates(bootstrap: str, prefix: str, n: int, times: int = 3) -> dict[str, float]:
+    """The raw consumer's events/s with CPython's default garbage collection (as the
+    rounds run it: a plain consumer) and with the thresholds a worker sets
+    (``runtime.GC_THRESHOLDS``), alternately, ``times`` each; medians."""
+    rates: dict[str, list[float]] = {"default_events_per_s": [], "tuned_events_per_s": []}
+    for _ in range(times):
+        rates["default_events_per_s"].append(asyncio.run(raw_consume(bootstrap, prefix, n)))
+        with stages.worker_gc():
+            rates["tuned_events_per_s"].append(asyncio.run(raw_consume(bootstrap, prefix, n)))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 async def fetch_cost(bootstrap: str, prefix: str, n: int, lean: bool) -> float:
     """CPU microseconds to fetch a record and read its offset and value, through
     aiokafka's ``ConsumerRecord`` or fetched lean as a worker fetches (``stream.fetch``)."""
@@ -341,21 +353,33 @@ def cpu_s(processes: list[subprocess.Popen[bytes]]) -> float:
 
 
 def time_catch_up(progress: Callable[[], int], n: int, processes: list[subprocess.Popen[bytes]],
-                  timeout_s: float = 240, on_poll: Callable[[], None] | None = None
-                  ) -> dict[str, float]:
-    """Events/s from the first saved batch to the last event applied and saved, and the
-    workers' CPU time over the same span: per event (steadier than a rate when the
-    machine's speed drifts) and per second (``cpu_busy``: near 1 per worker when it is
-    computing all the time, lower when it waits for the broker or Redis)."""
+                  timeout_s: float = 240, on_poll: Callable[[], None] | None = None,
+                  assigned_at: Callable[[], float | None] | None = None) -> dict[str, float]:
+    """Events/s until the last event is applied and saved, and the workers' CPU time over
+    the same span: per event (steadier than a rate when the machine's speed drifts) and
+    per second (``cpu_busy``: near 1 per worker when it is computing all the time, lower
+    when it waits for the broker or Redis).
+
+    The span starts when the worker's partitions were assigned (``assigned_at``: Unix
+    time, read from the worker once it is done) and counts every event; without it, at
+    the first saved batch, counting the events after it. The first saved batch is a poor
+    start for one worker: what it holds depends on which partitions the first fetch
+    returned (a batch of calls is saved with its derived events still to apply, a batch
+    of agent events without), and the rate it gives swings by a third from run to run."""
     started = time.perf_counter()
+    started_wall = time.time()
     first: tuple[float, int] | None = None
     first_cpu_s = 0.0
+    samples: list[tuple[float, float]] = []  # (Unix time, CPU seconds) at each poll
     while True:
         done = progress()
         now = time.perf_counter()
+        now_wall = time.time()
+        used = cpu_s(processes)
+        samples.append((now_wall, used))
         if done and first is None:
             first = (now, done)
-            first_cpu_s = cpu_s(processes)
+            first_cpu_s = used
         if done >= n:
             break
         if now - started > timeout_s:
@@ -367,12 +391,28 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
             on_poll()
         time.sleep(0.02)
     assert first is not None
-    span = max(now - first[0], 1e-6)
-    events = max(n - first[1], 1)
-    used_s = cpu_s(processes) - first_cpu_s
-    return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
-            "total_s": now - started, "cpu_us_per_event": used_s / events * 1e6,
+    if assigned_at is None:
+        span = max(now - first[0], 1e-6)
+        events = max(n - first[1], 1)
+        used_s = cpu_s(processes) - first_cpu_s
+        return {"events_per_s": (n - first[1]) / span, "startup_s": first[0] - started,
+                "total_s": now - started, "cpu_us_per_event": used_s / events * 1e6,
+                "cpu_busy": used_s / span}
+    start_wall = assigned_at()
+    if start_wall is None or not started_wall <= start_wall <= now_wall:
+        raise RuntimeError(f"the worker's assignment time {start_wall} is not within the run")
+    span = max(now_wall - start_wall, 1e-6)
+    used_s = cpu_s(processes) - cpu_at(samples, start_wall)
+    return {"events_per_s": n / span, "startup_s": start_wall - started_wall,
+            "total_s": now - started, "cpu_us_per_event": used_s / max(n, 1) * 1e6,
             "cpu_busy": used_s / span}
+
+
+def cpu_at(samples: list[tuple[float, float]], at: float) -> float:
+    """The CPU seconds of the last sample taken at or before ``at`` (the first sample's,
+    if none was): the CPU counted from ``at`` on is at most one poll's worth too much."""
+    before = [used for when, used in samples if when <= at]
+    return before[-1] if before else samples[0][1]
 
 
 def produced_afresh(run: Run, prefix: str, events: list[Doc]) -> float:
@@ -388,11 +428,15 @@ def worker_catch_up(run: Run, client: redis.Redis, prefix: str, n: int, workers:
     """Workers (of this interpreter, or ``python``) catching up the topics ``prefix``
     from empty state on the event clock; see ``time_catch_up``."""
     env = {"CCPULSE_TOPIC_PREFIX": prefix, "CCPULSE_CLOCK": "event", **(settings or {})}
+    ports = [free_port() for _ in range(workers)]
     procs = [run.spawn(["-m", "ccpulse", "worker"],
-                       {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(free_port())), **env},
-                       f"worker-{prefix}-{i}", python, cwd) for i in range(workers)]
+                       {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(port)), **env},
+                       f"worker-{prefix}-{i}", python, cwd) for i, port in enumerate(ports)]
+    # one worker: timed from its assignment; two or more rebalance as they join, so
+    # from the first saved batch
+    assigned_at = (lambda: assignment_time(ports[0])) if workers == 1 else None
     try:
-        return time_catch_up(progress_of(client, prefix), n, procs)
+        return time_catch_up(progress_of(client, prefix), n, procs, assigned_at=assigned_at)
     finally:
         stop(procs)  # gone before the next measurement starts
 
@@ -428,6 +472,17 @@ def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
 
 
 # -- freshness -----------------------------------------------------------------------------
+def assignment_time(port: int) -> float | None:
+    """When the worker serving ``/metrics`` on ``port`` was last assigned partitions (Unix
+    time; None: not yet, or it does not say)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("ccpulse_worker_last_assignment_timestamp_seconds "):
+                value = float(line.rsplit(" ", 1)[1])
+                return value or None
+    return None
+
+
 def probe_count(port: int) -> int:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         for line in response.read().decode().splitlines():
@@ -722,6 +777,8 @@ def run_bench(plan: Plan) -> dict[str, Any]:
                 costs[name].append(asyncio.run(fetch_cost(run.bootstrap, "bench1", events,
                                                           lean)))
         result["fetch"] = {name: statistics.median(values) for name, values in costs.items()}
+        say("raw consumer: CPython's garbage collection as it comes, and as a worker tunes it")
+        result["raw_gc"] = raw_gc_rates(run.bootstrap, "bench1", events)
         say("stages: the mix folded in this process, each stage timed")
         result["stages"] = {**stages.measure(route_all(docs), REGISTRY, client, "stages",
                                              PARTITIONS),
@@ -820,6 +877,10 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
     fetched = result["fetch"]
     yield (f"{'fetch_us_per_record':>26}: {fetched['lean_us']:.2f} as a worker fetches, "
            f"{fetched['aiokafka_us']:.2f} through aiokafka's records (CPU, in process)")
+    gc_rates = result["raw_gc"]
+    yield (f"{'raw_gc_tuned_events_per_s':>26}: {gc_rates['tuned_events_per_s']:.0f} "
+           f"with a worker's garbage collection thresholds, "
+           f"{gc_rates['default_events_per_s']:.0f} with CPython's (as in the rounds)")
     for name, part in result["workloads"].items():
         if not part["events"]:
             yield f"  {name}: no events"

@@ -28,6 +28,10 @@ class WorkerMetrics:
                           registry=r)
         self.partitions = Gauge("ccpulse_worker_partitions", "Input partitions this worker owns",
                                 registry=r)
+        self.assigned_at = Gauge("ccpulse_worker_last_assignment_timestamp_seconds",
+                                 "When partitions were last assigned to this worker (its start "
+                                 "or a rebalance) and taken up from Redis, in Unix time",
+                                 registry=r)
         self.store_up = Gauge("ccpulse_worker_store_up",
                               "1 while the worker can write to Redis, else 0", registry=r)
         self.broker_up = Gauge("ccpulse_worker_broker_up",

@@ -108,6 +108,7 @@ class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
             except UNAVAILABLE as exc:
                 log.warning("could not load assigned partitions (%s); will retry", exc)
                 self.worker.lost_state = True
+            self.worker.metrics.assigned_at.set(time.time())
 
 
 class FoldWorker:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+
 import pytest
 
+from ccpulse.devtools import bench
 from ccpulse.devtools.bench import bracketed
+from ccpulse.runtime import GC_THRESHOLDS
 
 
 def test_a_worker_run_is_measured_against_the_mean_time_per_event_of_the_raw_runs_around_it(
@@ -13,3 +18,89 @@ def test_a_worker_run_is_measured_against_the_mean_time_per_event_of_the_raw_run
     assert bracketed(100_000.0, 300_000.0) == pytest.approx(150_000.0)
     assert bracketed(300_000.0, 100_000.0) == pytest.approx(150_000.0)
     assert bracketed(250_000.0, 250_000.0) == pytest.approx(250_000.0)
+
+
+def test_the_raw_consumer_runs_alternately_with_cpythons_and_a_workers_gc_thresholds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run sees the thresholds it is labelled with; the thresholds are CPython's
+    again afterwards; each figure is the median of its runs."""
+    seen: list[tuple[int, int, int]] = []
+    rates = iter([100.0, 400.0, 300.0, 500.0, 200.0, 450.0])
+
+    async def fake_raw_consume(bootstrap: str, prefix: str, n: int) -> float:
+        seen.append(gc.get_threshold())
+        return next(rates)
+
+    monkeypatch.setattr(bench, "raw_consume", fake_raw_consume)
+    before = gc.get_threshold()
+    result = bench.raw_gc_rates("127.0.0.1:1", "p", 10, times=3)
+    assert seen == [before, GC_THRESHOLDS] * 3
+    assert gc.get_threshold() == before
+    assert result == {"default_events_per_s": 200.0, "tuned_events_per_s": 450.0}
+
+
+class FakeClock:
+    """``time`` as the bench reads it: each sleep moves both clocks on."""
+
+    def __init__(self, wall: float) -> None:
+        self.wall = wall
+        self.mono = 100.0
+
+    def time(self) -> float:
+        return self.wall
+
+    def perf_counter(self) -> float:
+        return self.mono
+
+    def sleep(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+
+def test_one_workers_catch_up_is_timed_from_its_assignment_counting_every_event(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polled every 20 ms: nothing saved for 10 polls (0.2 s), the first batch saved with
+    its events partly cancelled by derived events still to apply, then done; the worker
+    was assigned its partitions 0.105 s in (between two polls)."""
+    clock = FakeClock(wall=1_000.0)
+    monkeypatch.setattr(bench, "time", clock)
+    progress = iter([0] * 10 + [300, 700, 1_000])
+    monkeypatch.setattr(bench, "cpu_s", lambda processes: 1.0 + (clock.wall - 1_000.0) * 0.9)
+    timing = bench.time_catch_up(lambda: next(progress), 1_000, [],
+                                 assigned_at=lambda: 1_000.105)
+    # done at the 13th poll: 0.24 s in; 0.135 s after the assignment
+    assert timing["startup_s"] == pytest.approx(0.105)
+    assert timing["events_per_s"] == pytest.approx(1_000 / 0.135)
+    # CPU from the poll just before the assignment (0.1 s in: 1.09 s) to the end
+    assert timing["cpu_us_per_event"] == pytest.approx((1.0 + 0.24 * 0.9 - 1.09) / 1_000 * 1e6)
+    assert timing["cpu_busy"] == pytest.approx((0.24 * 0.9 - 0.09) / 0.135)
+
+
+def test_without_an_assignment_time_the_catch_up_is_timed_from_the_first_saved_batch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(wall=1_000.0)
+    monkeypatch.setattr(bench, "time", clock)
+    progress = iter([0] * 10 + [300, 700, 1_000])
+    monkeypatch.setattr(bench, "cpu_s", lambda processes: clock.wall - 1_000.0)
+    timing = bench.time_catch_up(lambda: next(progress), 1_000, [])
+    # the first batch seen at 0.2 s with 300 events; done at 0.24 s
+    assert timing["startup_s"] == pytest.approx(0.2)
+    assert timing["events_per_s"] == pytest.approx(700 / 0.04)
+    assert timing["cpu_us_per_event"] == pytest.approx(0.04 / 700 * 1e6)
+
+
+def test_an_assignment_time_outside_the_run_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(wall=1_000.0)
+    monkeypatch.setattr(bench, "time", clock)
+    monkeypatch.setattr(bench, "cpu_s", lambda processes: 0.0)
+    for said in (None, 999.0, 2_000.0):
+        with pytest.raises(RuntimeError, match="assignment time"):
+            bench.time_catch_up(lambda: 1_000, 1_000, [], assigned_at=functools.partial(
+                lambda value: value, said))
+
+
+def test_the_cpu_at_a_moment_is_that_of_the_last_sample_at_or_before_it() -> None:
+    samples = [(10.0, 1.0), (10.02, 1.5), (10.04, 2.0)]
+    assert bench.cpu_at(samples, 10.03) == 1.5
+    assert bench.cpu_at(samples, 10.04) == 2.0
+    assert bench.cpu_at(samples, 9.0) == 1.0  # before every sample: the first

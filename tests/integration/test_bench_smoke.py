@@ -45,6 +45,8 @@ def test_bench_smoke_run_prints_every_figure() -> None:
         cost["parse_us"] + cost["validate_us"] + cost["apply_us"] + cost["publish_us"])
     assert set(result["fetch"]) == {"aiokafka_us", "lean_us"}
     assert all(cost > 0 for cost in result["fetch"].values())
+    assert set(result["raw_gc"]) == {"default_events_per_s", "tuned_events_per_s"}
+    assert all(rate > 0 for rate in result["raw_gc"].values())
     parts = result["workloads"]
     mixes = ("mix_without_derivation", "mix_without_per_agent", "mix_without_either")
     assert set(parts) == {"voice", "chats", "agents", *mixes}

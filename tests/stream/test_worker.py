@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -185,6 +186,38 @@ def test_a_dead_letter_too_large_to_send_whole_goes_out_cut_with_its_size_and_ha
     assert letter.value == big[:1000] and headers["truncated"] == b"true"
     assert headers["original_bytes"] == b"5001"
     assert headers["original_sha256"] == hashlib.sha256(big).hexdigest().encode()
+
+
+@pytest.mark.integration
+def test_a_worker_says_when_its_partitions_were_assigned_before_it_folded_them(
+        broker: Service, redis_server: Service) -> None:
+    """``ccpulse_worker_last_assignment_timestamp_seconds``: after the worker starts and
+    before its first batch is folded (the bench times a catch-up from it)."""
+    worker, config, client = worker_for(broker, redis_server)
+    values = script(3, 5)
+    first_batch: list[float] = []
+
+    def assigned_at() -> float | None:
+        return worker.metrics.registry.get_sample_value(
+            "ccpulse_worker_last_assignment_timestamp_seconds")
+
+    fold_and_save = worker.fold_and_save
+
+    async def dispatch(batch: dict[tuple[str, int], list[Any]]) -> None:
+        if not first_batch:
+            first_batch.append(assigned_at() or 0.0)
+        await fold_and_save(batch)
+
+    worker.dispatch = dispatch
+    started = time.time()
+
+    async def scenario() -> None:
+        async with folded(worker, config, client, values):
+            pass
+
+    asyncio.run(scenario())
+    assert assigned_at() == first_batch[0]  # one assignment: the start
+    assert started <= first_batch[0] <= time.time()
 
 
 @pytest.mark.integration
