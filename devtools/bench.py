@@ -360,12 +360,12 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
     per second (``cpu_busy``: near 1 per worker when it is computing all the time, lower
     when it waits for the broker or Redis).
 
-    The span starts when the worker's partitions were assigned (``assigned_at``: Unix
-    time, read from the worker once it is done) and counts every event; without it, at
-    the first saved batch, counting the events after it. The first saved batch is a poor
-    start for one worker: what it holds depends on which partitions the first fetch
-    returned (a batch of calls is saved with its derived events still to apply, a batch
-    of agent events without), and the rate it gives swings by a third from run to run."""
+    The span starts when the workers were first assigned partitions (``assigned_at``:
+    Unix time, asked for once they are done) and counts every event; without it, at the
+    first saved batch, counting the events after it. The first saved batch is a poor
+    start: what it holds depends on which partitions the first fetch returned (a batch
+    of calls is saved with its derived events still to apply, a batch of agent events
+    without), and the rate it gives swings by a third from run to run."""
     started = time.perf_counter()
     started_wall = time.time()
     first: tuple[float, int] | None = None
@@ -432,13 +432,34 @@ def worker_catch_up(run: Run, client: redis.Redis, prefix: str, n: int, workers:
     procs = [run.spawn(["-m", "ccpulse", "worker"],
                        {**run.env(prefix, CCPULSE_WORKER_WEB_PORT=str(port)), **env},
                        f"worker-{prefix}-{i}", python, cwd) for i, port in enumerate(ports)]
-    # one worker: timed from its assignment; two or more rebalance as they join, so
-    # from the first saved batch
-    assigned_at = (lambda: assignment_time(ports[0])) if workers == 1 else None
+    first = FirstAssignment(ports)
     try:
-        return time_catch_up(progress_of(client, prefix), n, procs, assigned_at=assigned_at)
+        return time_catch_up(progress_of(client, prefix), n, procs, on_poll=first.sample,
+                             assigned_at=first.earliest)
     finally:
         stop(procs)  # gone before the next measurement starts
+
+
+class FirstAssignment:
+    """When the first of some workers was first assigned partitions: each worker's
+    ``/metrics`` is read at every poll until it reports an assignment (a later
+    rebalance, as a second worker joins, moves its gauge on; the first value stays)."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.seen: dict[int, float] = {}
+
+    def sample(self) -> None:
+        for port in self.ports:
+            if port not in self.seen:
+                with contextlib.suppress(OSError):  # its web server is not up yet
+                    at = assignment_time(port)
+                    if at is not None:
+                        self.seen[port] = at
+
+    def earliest(self) -> float | None:
+        self.sample()
+        return min(self.seen.values(), default=None)
 
 
 def bracketed_round(run: Run, client: redis.Redis, docs: list[Doc], prefix: str,

@@ -104,3 +104,27 @@ def test_the_cpu_at_a_moment_is_that_of_the_last_sample_at_or_before_it() -> Non
     assert bench.cpu_at(samples, 10.03) == 1.5
     assert bench.cpu_at(samples, 10.04) == 2.0
     assert bench.cpu_at(samples, 9.0) == 1.0  # before every sample: the first
+
+
+def test_the_first_assignment_of_several_workers_is_the_earliest_each_first_reported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker not up yet is asked again; a later rebalance (a second worker joining)
+    moves a worker's gauge on, but its first value stays."""
+    said: dict[int, list[OSError | float | None]] = {
+        1: [OSError("refused"), None, 10.0, 12.0], 2: [None, 11.0, 12.0, 12.0]}
+
+    def fake_assignment_time(port: int) -> float | None:
+        answer = said[port].pop(0)
+        if isinstance(answer, OSError):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(bench, "assignment_time", fake_assignment_time)
+    first = bench.FirstAssignment([1, 2])
+    first.sample()  # 1 refused, 2 not yet
+    first.sample()  # 1 not yet, 2 at 11
+    assert first.seen == {2: 11.0}
+    assert first.earliest() == 10.0  # 1 at 10 (2 is not asked again)
+    assert first.earliest() == 10.0
+    assert said == {1: [12.0], 2: [12.0, 12.0]}
+    assert bench.FirstAssignment([]).earliest() is None
