@@ -440,6 +440,22 @@ def worker_catch_up(run: Run, client: redis.Redis, prefix: str, n: int, workers:
         stop(procs)  # gone before the next measurement starts
 
 
+def metric_lines(port: int) -> list[str]:
+    """The lines of the ``/metrics`` served on ``port``."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        body: bytes = response.read()
+    return body.decode().splitlines()
+
+
+def assignment_time(port: int) -> float | None:
+    """When the worker serving ``/metrics`` on ``port`` was last assigned partitions (Unix
+    time; None: not yet, or it does not say)."""
+    for line in metric_lines(port):
+        if line.startswith("ccpulse_worker_last_assignment_timestamp_seconds "):
+            return float(line.rsplit(" ", 1)[1]) or None
+    return None
+
+
 class FirstAssignment:
     """When the first of some workers was first assigned partitions: each worker's
     ``/metrics`` is read at every poll until it reports an assignment (a later
@@ -493,22 +509,10 @@ def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
 
 
 # -- freshness -----------------------------------------------------------------------------
-def assignment_time(port: int) -> float | None:
-    """When the worker serving ``/metrics`` on ``port`` was last assigned partitions (Unix
-    time; None: not yet, or it does not say)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("ccpulse_worker_last_assignment_timestamp_seconds "):
-                value = float(line.rsplit(" ", 1)[1])
-                return value or None
-    return None
-
-
 def probe_count(port: int) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("ccpulse_contacts_waiting{") and 'queue="probe"' in line:
-                return int(float(line.rsplit(" ", 1)[1]))
+    for line in metric_lines(port):
+        if line.startswith("ccpulse_contacts_waiting{") and 'queue="probe"' in line:
+            return int(float(line.rsplit(" ", 1)[1]))
     return 0
 
 
