@@ -370,16 +370,17 @@ def time_catch_up(progress: Callable[[], int], n: int, processes: list[subproces
     started_wall = time.time()
     first: tuple[float, int] | None = None
     first_cpu_s = 0.0
-    samples: list[tuple[float, float]] = []  # (Unix time, CPU seconds) at each poll
+    # (Unix time, CPU seconds) at each poll, to read the CPU at the assignment
+    samples: list[tuple[float, float]] = []
     while True:
         done = progress()
         now = time.perf_counter()
         now_wall = time.time()
-        used = cpu_s(processes)
-        samples.append((now_wall, used))
+        if assigned_at is not None:
+            samples.append((now_wall, cpu_s(processes)))
         if done and first is None:
             first = (now, done)
-            first_cpu_s = used
+            first_cpu_s = cpu_s(processes)
         if done >= n:
             break
         if now - started > timeout_s:

@@ -105,10 +105,10 @@ class Ownership(ConsumerRebalanceListener):  # type: ignore[misc]
             try:
                 for tp in assigned:
                     await self.worker.resume(tp)
+                self.worker.metrics.assigned_at.set(time.time())
             except UNAVAILABLE as exc:
                 log.warning("could not load assigned partitions (%s); will retry", exc)
                 self.worker.lost_state = True
-            self.worker.metrics.assigned_at.set(time.time())
 
 
 class FoldWorker:
