@@ -38,7 +38,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ from ccpulse.sources.simulation import default_queues
 from ccpulse.state.layout import partition_key, partitions_key
 from ccpulse.stream import fetch
 from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.metrics import STEPS
 from ccpulse.stream.topics import ensure_all
 from ccpulse.windows.config import EngineConfig
 from ccpulse.windows.registry import build_registry
@@ -435,10 +436,38 @@ def worker_catch_up(run: Run, client: redis.Redis, prefix: str, n: int, workers:
                        f"worker-{prefix}-{i}", python, cwd) for i, port in enumerate(ports)]
     first = FirstAssignment(ports)
     try:
-        return time_catch_up(progress_of(client, prefix), n, procs, on_poll=first.sample,
-                             assigned_at=first.earliest)
+        timing = time_catch_up(progress_of(client, prefix), n, procs, on_poll=first.sample,
+                               assigned_at=first.earliest)
+        by_step: Counter[str] = Counter()
+        for port in ports:
+            by_step.update(step_cpu_s(metric_lines(port)))
+        return {**timing, **per_step(by_step, n, timing["cpu_us_per_event"])}
     finally:
         stop(procs)  # gone before the next measurement starts
+
+
+STEP_KEYS = tuple(f"cpu_{step}_us" for step in (*STEPS, "other"))
+
+
+def step_cpu_s(lines: list[str]) -> dict[str, float]:
+    """CPU seconds by step (``ccpulse_worker_cpu_seconds_total``) in a worker's
+    ``/metrics`` lines."""
+    out: dict[str, float] = {}
+    for line in lines:
+        if line.startswith('ccpulse_worker_cpu_seconds_total{step="'):
+            labels, value = line.rsplit(" ", 1)
+            out[labels.split('"')[1]] = float(value)
+    return out
+
+
+def per_step(cpu_s_by_step: Mapping[str, float], n: int,
+             cpu_us_per_event: float) -> dict[str, float]:
+    """Microseconds of CPU per input event in each of the workers' steps, and in the rest
+    of their processes (``cpu_other_us``: fetching records, sending derived events and
+    dead letters, the event loop) out of ``cpu_us_per_event``."""
+    out = {f"cpu_{step}_us": cpu_s_by_step.get(step, 0.0) / max(n, 1) * 1e6 for step in STEPS}
+    out["cpu_other_us"] = cpu_us_per_event - sum(out.values())
+    return out
 
 
 def metric_lines(port: int) -> list[str]:
@@ -496,7 +525,7 @@ def bracketed_round(run: Run, client: redis.Redis, docs: list[Doc], prefix: str,
             "raw_after_events_per_s": after, "events_per_s": timing["events_per_s"],
             "ratio": timing["events_per_s"] / raw, "startup_s": timing["startup_s"],
             "cpu_us_per_event": timing["cpu_us_per_event"], "cpu_busy": timing["cpu_busy"],
-            "produce_events_per_s": produced}
+            **{key: timing[key] for key in STEP_KEYS}, "produce_events_per_s": produced}
 
 
 def bracketed(before: float, after: float) -> float:
@@ -796,6 +825,7 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["one_worker_startup_s"] = middle["startup_s"]
         result["cpu_us_per_event"] = middle["cpu_us_per_event"]
         result["cpu_busy"] = middle["cpu_busy"]
+        result["cpu_steps_us"] = steps_of(middle)
         say("fetching: aiokafka's records and records fetched lean, side by side")
         costs: dict[str, list[float]] = {"aiokafka_us": [], "lean_us": []}
         for _ in range(3):
@@ -823,7 +853,8 @@ def run_bench(plan: Plan) -> dict[str, Any]:
             result["workloads"][name] = {
                 "events": len(part), "raw_events_per_s": raw,
                 "events_per_s": timing["events_per_s"], "ratio": timing["events_per_s"] / raw,
-                "cpu_us_per_event": timing["cpu_us_per_event"], "cpu_busy": timing["cpu_busy"]}
+                "cpu_us_per_event": timing["cpu_us_per_event"], "cpu_busy": timing["cpu_busy"],
+                "cpu_steps_us": steps_of(timing)}
         say("ccpulse catch-up, two workers in one group")
         fresh_topics("bench2w")
         timing = catch_up("bench2w", 2)
@@ -872,6 +903,12 @@ def run_bench(plan: Plan) -> dict[str, Any]:
     return result
 
 
+def steps_of(timing: Mapping[str, float]) -> dict[str, float]:
+    """A catch-up's CPU per input event by step (``fold``, ``publish``, ``save``,
+    ``other``), from its ``cpu_<step>_us`` figures."""
+    return {key.removeprefix("cpu_").removesuffix("_us"): timing[key] for key in STEP_KEYS}
+
+
 def machine() -> str:
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -895,6 +932,8 @@ def lines_of(result: dict[str, Any]) -> Iterator[str]:
     yield (f"{'worker_cpu_us_per_event':>26}: {result['cpu_us_per_event']:.1f} "
            f"(median round; {result['cpu_busy']:.2f} CPU s per s, two workers "
            f"{result['two_worker_cpu_busy']:.2f})")
+    steps = ", ".join(f"{step} {us:.2f}" for step, us in result["cpu_steps_us"].items())
+    yield f"{'worker_cpu_us_by_step':>26}: {steps} (median round)"
     cost = result["stages"]
     yield (f"{'stages_us_per_event':>26}: parse {cost['parse_us']:.2f}, validate "
            f"{cost['validate_us']:.2f}, apply {cost['apply_us']:.2f}, publish "

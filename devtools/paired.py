@@ -33,7 +33,7 @@ from typing import Any
 
 import redis
 
-from ccpulse.devtools.bench import Run, bracketed_round, realistic_mix
+from ccpulse.devtools.bench import Run, bracketed_round, realistic_mix, steps_of
 from ccpulse.devtools.embedded import start_broker, start_redis
 from ccpulse.errors import CcpulseError
 
@@ -94,6 +94,14 @@ def summary(runs: Sequence[dict[str, Any]], labels: Sequence[str]) -> dict[str, 
     return out
 
 
+def by_step(figures: dict[str, float]) -> str:
+    """The run's CPU per event by step, as said after its total (nothing for a build whose
+    workers do not count their steps' CPU)."""
+    if not figures["cpu_fold_us"]:
+        return ""
+    return " (" + ", ".join(f"{step} {us:.2f}" for step, us in steps_of(figures).items()) + ")"
+
+
 def run_paired(builds: Sequence[Build], events: int, rounds: int,
                batch_size: int | None = None) -> dict[str, Any]:
     settings = {} if batch_size is None else {"CCPULSE_BATCH_SIZE": str(batch_size)}
@@ -113,7 +121,8 @@ def run_paired(builds: Sequence[Build], events: int, rounds: int,
                 del figures["produce_events_per_s"]
                 runs.append({"round": index, "build": build.label, **figures})
                 say(f"  ratio {figures['ratio']:.3f}, {figures['cpu_us_per_event']:.2f} us of "
-                    f"CPU per event, raw {figures['raw_before_events_per_s']:,.0f} / "
+                    f"CPU per event{by_step(figures)}, raw "
+                    f"{figures['raw_before_events_per_s']:,.0f} / "
                     f"{figures['raw_after_events_per_s']:,.0f} events/s")
     finally:
         run.stop_all()

@@ -27,7 +27,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -44,7 +44,7 @@ from ccpulse.stream.kafka import (
     PRODUCE_BATCH_BYTES,
     TRUNCATED_DEAD_LETTER_BYTES,
 )
-from ccpulse.stream.metrics import WorkerMetrics
+from ccpulse.stream.metrics import FOLD, PUBLISH, SAVE, WorkerMetrics
 from ccpulse.stream.processor import (
     DeadLetter,
     Folded,
@@ -322,7 +322,8 @@ class FoldWorker:
         events, so that a crash cannot lose them, but the next batch need not."""
         started = time.perf_counter()
         async with self.lock:
-            folded = self.processor.fold(batch)
+            with self._cpu(FOLD):
+                folded = self.processor.fold(batch)
             sent = await self._send(folded.dead, folded.derived)
             if folded.dead:  # (seldom) a batch with dead letters is sent whole before its
                 # save, so that folding it again in this process cannot send them twice
@@ -342,8 +343,9 @@ class FoldWorker:
                            or sum(backlog.values()) >= size)
             holding = None if catching_up else self._owned(sent.partitions | backlog.keys())
             hold = (catching_up or bool(holding)) and not folded.dead
-            pending = self.processor.prepare(hold_s=self.config.publish_hold_s if hold else 0.0,
-                                             holding=holding)
+            with self._cpu(PUBLISH):
+                pending = self.processor.prepare(
+                    hold_s=self.config.publish_hold_s if hold else 0.0, holding=holding)
             await self.settle()
             self._saving = (pending, asyncio.create_task(self._save(pending, sent, folded)))
             await self._consume_again(folded.resume)
@@ -356,7 +358,28 @@ class FoldWorker:
         """Once the broker has acknowledged what ``folded`` sent, save ``pending``."""
         await self._acknowledged(sent)
         self.processor.sent(folded)
-        return await asyncio.to_thread(self.processor.execute, pending)
+        return await asyncio.to_thread(self._execute, pending)
+
+    def _execute(self, pending: Pending) -> list[bool]:
+        """Write a prepared save to Redis (on a thread of its own)."""
+        with self._cpu(SAVE):
+            return self.processor.execute(pending)
+
+    def _save_now(self, partition_ids: list[str]) -> list[str]:
+        """Publish these partitions (on a thread of its own); returns those fenced off."""
+        with self._cpu(PUBLISH):
+            pending = self.processor.prepare(partition_ids)
+        return self.processor.settle(pending, self._execute(pending))
+
+    @contextlib.contextmanager
+    def _cpu(self, step: str) -> Iterator[None]:
+        """Count the CPU time the block takes on its thread as ``step``'s (a block that
+        awaits nothing: no other task runs on the thread meanwhile)."""
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            self.metrics.step_cpu.labels(step).inc(time.thread_time() - started)
 
     def _owned(self, partitions: set[tuple[str, int]]) -> set[str]:
         """The ids of those partitions that this worker consumes."""
@@ -403,9 +426,10 @@ class FoldWorker:
                 await self.settle()
         if self.processor.touched and self._saving is None:
             async with self.lock:
-                pending = self.processor.prepare()
+                with self._cpu(PUBLISH):
+                    pending = self.processor.prepare()
                 self._saving = (pending, asyncio.create_task(
-                    asyncio.to_thread(self.processor.execute, pending)))
+                    asyncio.to_thread(self._execute, pending)))
 
     async def settle(self) -> None:
         """Wait for the save under way, if any (its failure is raised here: the broker's,
@@ -441,9 +465,10 @@ class FoldWorker:
                 if sum(waiting.values()) >= self.config.batch_size:  # catching up
                     lately = self.processor.published_within(self.config.publish_hold_s)
                     due = [pid for pid in due if pid not in lately]
-                derived = self.processor.tick(due)
+                with self._cpu(FOLD):
+                    derived = self.processor.tick(due)
                 await self._acknowledged(await self._send([], derived))
-                fenced = await asyncio.to_thread(self.processor.save, due)
+                fenced = await asyncio.to_thread(self._save_now, due)
                 await self._consume_again(fenced)
             except Exception as exc:
                 if not retriable(exc):

@@ -128,3 +128,26 @@ def test_the_first_assignment_of_several_workers_is_the_earliest_each_first_repo
     assert first.earliest() == 10.0
     assert said == {1: [12.0], 2: [12.0, 12.0]}
     assert bench.FirstAssignment([]).earliest() is None
+
+
+def test_a_workers_cpu_by_step_is_read_from_its_metrics_lines() -> None:
+    lines = ["# HELP ccpulse_worker_cpu_seconds_total CPU time ...",
+             "# TYPE ccpulse_worker_cpu_seconds_total counter",
+             'ccpulse_worker_cpu_seconds_total{step="fold"} 0.75',
+             'ccpulse_worker_cpu_seconds_total{step="publish"} 0.125',
+             'ccpulse_worker_cpu_seconds_total{step="save"} 0.0',
+             'ccpulse_worker_cpu_seconds_created{step="fold"} 1.7e+09',
+             "ccpulse_worker_batches_total 12.0"]
+    assert bench.step_cpu_s(lines) == {"fold": 0.75, "publish": 0.125, "save": 0.0}
+
+
+def test_the_cpu_per_event_by_step_leaves_the_rest_of_the_process_as_other() -> None:
+    """200,000 events; the process used 8 us per event, 5 of them folding."""
+    steps = bench.per_step({"fold": 1.0, "publish": 0.2, "save": 0.1}, 200_000, 8.0)
+    assert steps == pytest.approx({"cpu_fold_us": 5.0, "cpu_publish_us": 1.0,
+                                   "cpu_save_us": 0.5, "cpu_other_us": 1.5})
+    assert bench.steps_of(steps) == pytest.approx(
+        {"fold": 5.0, "publish": 1.0, "save": 0.5, "other": 1.5})
+    # a worker that never saved still says so
+    assert bench.per_step({}, 10, 3.0) == {"cpu_fold_us": 0.0, "cpu_publish_us": 0.0,
+                                          "cpu_save_us": 0.0, "cpu_other_us": 3.0}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ccpulse.devtools.paired import Build, build_of, builds_of, in_turn, summary
+from ccpulse.devtools.paired import Build, build_of, builds_of, by_step, in_turn, summary
 from ccpulse.errors import CcpulseError
 
 
@@ -65,3 +65,11 @@ def test_the_summary_gives_medians_and_the_rounds_each_build_won() -> None:
                            "rounds_won": 1}
     assert result["b"] == {"runs": 3, "median_ratio": 0.50, "median_cpu_us_per_event": 6.0,
                            "rounds_won": 2}
+
+
+def test_a_run_says_its_cpu_by_step_when_its_workers_count_it() -> None:
+    figures = {"cpu_fold_us": 4.0, "cpu_publish_us": 1.0, "cpu_save_us": 0.5,
+               "cpu_other_us": 2.5}
+    assert by_step(figures) == " (fold 4.00, publish 1.00, save 0.50, other 2.50)"
+    older = {**figures, "cpu_fold_us": 0.0, "cpu_publish_us": 0.0, "cpu_save_us": 0.0}
+    assert by_step(older) == ""  # a build from before the count

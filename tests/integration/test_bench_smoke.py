@@ -35,6 +35,12 @@ def test_bench_smoke_run_prints_every_figure() -> None:
     # CPU seconds per second: no more than the machine's cores can give
     for busy in (result["cpu_busy"], result["two_worker_cpu_busy"]):
         assert 0 <= busy <= (os.cpu_count() or 1) * 1.05, busy
+    for steps in (result["cpu_steps_us"],
+                  *(part["cpu_steps_us"] for part in result["workloads"].values()
+                    if part["events"])):
+        assert set(steps) == {"fold", "publish", "save", "other"}
+        assert steps["fold"] > 0 and steps["publish"] > 0 and steps["save"] > 0, steps
+    assert sum(result["cpu_steps_us"].values()) == pytest.approx(result["cpu_us_per_event"])
     cost = result["stages"]
     assert set(cost) == {"parse_us", "validate_us", "apply_us", "publish_us",
                          "fold_and_publish_us", "derived_per_event", "raw_us"}

@@ -26,6 +26,7 @@ from ccpulse.state.redis_store import RedisStore
 from ccpulse.stream.batches import Sent
 from ccpulse.stream.config import WorkerConfig
 from ccpulse.stream.kafka import KafkaConfig, Topics
+from ccpulse.stream.metrics import STEPS
 from ccpulse.stream.processor import Processor
 from ccpulse.stream.topics import ensure_all
 from ccpulse.stream.worker import Fatal, FoldWorker, backlog, without_backlog
@@ -218,6 +219,36 @@ def test_a_worker_says_when_its_partitions_were_assigned_before_it_folded_them(
     asyncio.run(scenario())
     assert assigned_at() == first_batch[0]  # one assignment: the start
     assert started <= first_batch[0] <= time.time()
+
+
+@pytest.mark.integration
+def test_a_worker_counts_the_cpu_time_of_its_steps(
+        broker: Service, redis_server: Service) -> None:
+    """``ccpulse_worker_cpu_seconds_total{step}``: each step at 0 before anything is
+    consumed; after a script, folding, publishing and saving each took some CPU, and
+    together no more than the process used meanwhile (``process_cpu_seconds_total``,
+    served beside them)."""
+    worker, config, client = worker_for(broker, redis_server)
+
+    def step_cpu() -> dict[str, float]:
+        return {step: worker.metrics.registry.get_sample_value(
+            "ccpulse_worker_cpu_seconds_total", {"step": step}) or 0.0 for step in STEPS}
+
+    def process_cpu() -> float:
+        return worker.metrics.registry.get_sample_value("process_cpu_seconds_total") or 0.0
+
+    assert step_cpu() == {step: 0.0 for step in STEPS}
+    started = process_cpu()
+
+    async def scenario() -> None:
+        async with folded(worker, config, client, script(40, 5)):
+            pass
+
+    asyncio.run(scenario())
+    used = step_cpu()
+    assert all(used[step] > 0 for step in STEPS), used
+    # (the process's CPU is counted in clock ticks: a tick's worth of slack)
+    assert sum(used.values()) <= process_cpu() - started + 0.01
 
 
 @pytest.mark.integration
