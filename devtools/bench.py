@@ -213,12 +213,35 @@ def raw_gc_rates(bootstrap: str, prefix: str, n: int, times: int = 3) -> dict[st
     """The raw consumer's events/s with CPython's default garbage collection (as the
     rounds run it: a plain consumer) and with the thresholds a worker sets
     (``runtime.GC_THRESHOLDS``), alternately, ``times`` each; medians."""
-    rates: dict[str, list[float]] = {"default_events_per_s": [], "tuned_events_per_s": []}
+    def consume() -> float:
+        return asyncio.run(raw_consume(bootstrap, prefix, n))
+
+    default, tuned = alternately(consume, consume, times)
+    return {"default_events_per_s": default, "tuned_events_per_s": tuned}
+
+
+def fetch_costs(bootstrap: str, prefix: str, n: int, times: int = 3) -> dict[str, float]:
+    """CPU microseconds per record fetched as the raw consumer fetches (``aiokafka_us``:
+    aiokafka's records, CPython's garbage collection) and as a worker fetches
+    (``lean_us``: lean, with the thresholds a worker sets, under which a worker's
+    catch-up collects nothing), alternately, ``times`` each; medians."""
+    aiokafka, lean = alternately(
+        lambda: asyncio.run(fetch_cost(bootstrap, prefix, n, False)),
+        lambda: asyncio.run(fetch_cost(bootstrap, prefix, n, True)), times)
+    return {"aiokafka_us": aiokafka, "lean_us": lean}
+
+
+def alternately(plain: Callable[[], float], as_worker: Callable[[], float],
+                times: int) -> tuple[float, float]:
+    """The medians of ``times`` runs of each, taking turns: ``plain`` with CPython's
+    garbage collection as it is, ``as_worker`` with the thresholds a worker sets."""
+    plain_runs: list[float] = []
+    worker_runs: list[float] = []
     for _ in range(times):
-        rates["default_events_per_s"].append(asyncio.run(raw_consume(bootstrap, prefix, n)))
+        plain_runs.append(plain())
         with stages.worker_gc():
-            rates["tuned_events_per_s"].append(asyncio.run(raw_consume(bootstrap, prefix, n)))
-    return {name: statistics.median(values) for name, values in rates.items()}
+            worker_runs.append(as_worker())
+    return statistics.median(plain_runs), statistics.median(worker_runs)
 
 
 async def fetch_cost(bootstrap: str, prefix: str, n: int, lean: bool) -> float:
@@ -827,12 +850,7 @@ def run_bench(plan: Plan) -> dict[str, Any]:
         result["cpu_busy"] = middle["cpu_busy"]
         result["cpu_steps_us"] = steps_of(middle)
         say("fetching: aiokafka's records and records fetched lean, side by side")
-        costs: dict[str, list[float]] = {"aiokafka_us": [], "lean_us": []}
-        for _ in range(3):
-            for name, lean in (("aiokafka_us", False), ("lean_us", True)):
-                costs[name].append(asyncio.run(fetch_cost(run.bootstrap, "bench1", events,
-                                                          lean)))
-        result["fetch"] = {name: statistics.median(values) for name, values in costs.items()}
+        result["fetch"] = fetch_costs(run.bootstrap, "bench1", events)
         say("raw consumer: CPython's garbage collection as it comes, and as a worker tunes it")
         result["raw_gc"] = raw_gc_rates(run.bootstrap, "bench1", events)
         say("stages: the mix folded in this process, each stage timed")

@@ -151,3 +151,22 @@ def test_the_cpu_per_event_by_step_leaves_the_rest_of_the_process_as_other() -> 
     # a worker that never saved still says so
     assert bench.per_step({}, 10, 3.0) == {"cpu_fold_us": 0.0, "cpu_publish_us": 0.0,
                                           "cpu_save_us": 0.0, "cpu_other_us": 3.0}
+
+
+def test_records_are_fetched_as_the_raw_consumer_and_as_a_worker_fetch_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiokafka's records under CPython's garbage collection, lean ones under a worker's
+    thresholds, alternately; each figure the median of its runs."""
+    seen: list[tuple[bool, tuple[int, int, int]]] = []
+    costs = iter([2.0, 0.9, 2.6, 1.1, 2.2, 0.8])
+
+    async def fake_fetch_cost(bootstrap: str, prefix: str, n: int, lean: bool) -> float:
+        seen.append((lean, gc.get_threshold()))
+        return next(costs)
+
+    monkeypatch.setattr(bench, "fetch_cost", fake_fetch_cost)
+    before = gc.get_threshold()
+    result = bench.fetch_costs("127.0.0.1:1", "p", 10, times=3)
+    assert seen == [(False, before), (True, GC_THRESHOLDS)] * 3
+    assert gc.get_threshold() == before
+    assert result == {"aiokafka_us": 2.2, "lean_us": 0.9}
