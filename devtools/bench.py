@@ -475,12 +475,8 @@ STEP_KEYS = tuple(f"cpu_{step}_us" for step in (*STEPS, "other"))
 def step_cpu_s(lines: list[str]) -> dict[str, float]:
     """CPU seconds by step (``ccpulse_worker_cpu_seconds_total``) in a worker's
     ``/metrics`` lines."""
-    out: dict[str, float] = {}
-    for line in lines:
-        if line.startswith('ccpulse_worker_cpu_seconds_total{step="'):
-            labels, value = line.rsplit(" ", 1)
-            out[labels.split('"')[1]] = float(value)
-    return out
+    return {labels.split('"')[1]: value for labels, value
+            in samples(lines, "ccpulse_worker_cpu_seconds_total").items()}
 
 
 def per_step(cpu_s_by_step: Mapping[str, float], n: int,
@@ -500,13 +496,29 @@ def metric_lines(port: int) -> list[str]:
     return body.decode().splitlines()
 
 
+def samples(lines: list[str], name: str) -> dict[str, float]:
+    """The values of the metric ``name`` in ``/metrics`` lines, by their labels as written
+    between the braces ("" for a sample without labels)."""
+    out: dict[str, float] = {}
+    for line in lines:
+        if not line.startswith(name):
+            continue
+        rest = line[len(name):]
+        if rest.startswith("{"):
+            labels, _, value = rest[1:].rpartition("} ")
+        elif rest.startswith(" "):
+            labels, value = "", rest[1:]
+        else:  # another metric whose name starts with this one
+            continue
+        out[labels] = float(value)
+    return out
+
+
 def assignment_time(port: int) -> float | None:
     """When the worker serving ``/metrics`` on ``port`` was last assigned partitions (Unix
     time; None: not yet, or it does not say)."""
-    for line in metric_lines(port):
-        if line.startswith("ccpulse_worker_last_assignment_timestamp_seconds "):
-            return float(line.rsplit(" ", 1)[1]) or None
-    return None
+    at = samples(metric_lines(port), "ccpulse_worker_last_assignment_timestamp_seconds")
+    return at.get("") or None
 
 
 class FirstAssignment:
@@ -563,10 +575,9 @@ def progress_of(client: redis.Redis, prefix: str) -> Callable[[], int]:
 
 # -- freshness -----------------------------------------------------------------------------
 def probe_count(port: int) -> int:
-    for line in metric_lines(port):
-        if line.startswith("ccpulse_contacts_waiting{") and 'queue="probe"' in line:
-            return int(float(line.rsplit(" ", 1)[1]))
-    return 0
+    waiting = samples(metric_lines(port), "ccpulse_contacts_waiting")
+    return next((int(value) for labels, value in waiting.items() if 'queue="probe"' in labels),
+                0)
 
 
 async def steady_load(bootstrap: str, topic: str, rate: float, duration_s: float,

@@ -170,3 +170,16 @@ def test_records_are_fetched_as_the_raw_consumer_and_as_a_worker_fetch_them(
     assert seen == [(False, before), (True, GC_THRESHOLDS)] * 3
     assert gc.get_threshold() == before
     assert result == {"aiokafka_us": 2.2, "lean_us": 0.9}
+
+
+def test_a_metrics_samples_are_read_by_their_labels_and_no_other_metrics() -> None:
+    lines = ["# HELP ccpulse_contacts_waiting Contacts waiting",
+             'ccpulse_contacts_waiting{queue="probe",channel="voice"} 3.0',
+             'ccpulse_contacts_waiting{queue="sales",channel="voice"} 7.0',
+             'ccpulse_contacts_waiting_oldest_seconds{queue="probe"} 12.5',
+             "ccpulse_worker_last_assignment_timestamp_seconds 1.7e+09"]
+    assert bench.samples(lines, "ccpulse_contacts_waiting") == {
+        'queue="probe",channel="voice"': 3.0, 'queue="sales",channel="voice"': 7.0}
+    assert bench.samples(lines, "ccpulse_worker_last_assignment_timestamp_seconds") == {
+        "": 1.7e9}
+    assert bench.samples(lines, "ccpulse_worker_batches_total") == {}
